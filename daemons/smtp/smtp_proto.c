@@ -1,0 +1,705 @@
+/*
+ * smtp_proto.c - one SMTP or LMTP session of the delivery agent (RFC 5321,
+ * RFC 2033): greeting, EHLO (HELO fallback) or LHLO, MAIL FROM, RCPT TO,
+ * DATA, the message content, QUIT.
+ *
+ * Called by smtp_main.c with a connected fd. With PIPELINING the MAIL, all
+ * RCPT and the DATA command go out in one write (RFC 2920) and their
+ * replies are read in order; without it, one command at a time. Replies
+ * are parsed by lib/smtp/smtp_reply_parse (bounded lines and line count).
+ * Each stage has its own timeout. The content comes from the queue file
+ * with every line ending in CRLF and a leading dot doubled (RFC 5321
+ * 4.5.2); the agent never changes the queue file. Recipients get results
+ * in Postfix's words: "host H[A] said: 550 5.1.1 ... (in reply to RCPT TO
+ * command)". Up to MAIL FROM nothing is decided, so the caller may try
+ * another server; from then on every recipient gets a result here.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+
+#include "conf/conf.h"
+#include "mail/mailbox.h"
+#include "mail/queue_reader.h"
+#include "mail/queue_rec.h"
+#include "smtp.h"
+#include "smtp/smtp_reply_parse.h"
+#include "util/mem.h"
+#include "util/msg.h"
+#include "util/str.h"
+#include "util/stream.h"
+
+/* The stage a reply answers, for "(in reply to X command)" and for the
+ * "while ..." part of lost-connection reasons. */
+enum smtp_stage {
+    STAGE_GREETING,
+    STAGE_EHLO,
+    STAGE_HELO,
+    STAGE_MAIL,
+    STAGE_RCPT,
+    STAGE_DATA,
+    STAGE_BODY,
+    STAGE_DOT,
+    STAGE_QUIT,
+};
+
+static const char *smtp_stage_command(enum smtp_stage st, int lmtp)
+{
+    switch (st) {
+    case STAGE_GREETING:
+        return "initial server greeting";
+    case STAGE_EHLO:
+        return lmtp ? "LHLO" : "EHLO";
+    case STAGE_HELO:
+        return "HELO";
+    case STAGE_MAIL:
+        return "MAIL FROM";
+    case STAGE_RCPT:
+        return "RCPT TO";
+    case STAGE_DATA:
+        return "DATA";
+    case STAGE_BODY:
+        return "message body";
+    case STAGE_DOT:
+        return "end of data";
+    case STAGE_QUIT:
+        return "QUIT";
+    }
+    return "?";
+}
+
+/* "(in reply to RCPT TO command)", "(in reply to end of DATA command)". */
+static void smtp_in_reply_to(struct buf *out, enum smtp_stage st, int lmtp)
+{
+    if (st == STAGE_GREETING)
+        buf_append_str(out, " (in reply to initial server greeting)");
+    else if (st == STAGE_DOT)
+        buf_append_str(out, " (in reply to end of DATA command)");
+    else
+        buf_printf(out, " (in reply to %s command)", smtp_stage_command(st, lmtp));
+}
+
+struct smtp_reply {
+    int code;
+    char dsn[16];    /* enhanced status code, or derived from the code */
+    struct buf text; /* "550 5.1.1 text", lines joined by a space, printable */
+};
+
+struct smtp_state {
+    struct smtp_session s;
+    const struct deliver_request *req;
+    struct deliver_result *res;
+    struct smtp_reply_parsed parsed;
+    struct smtp_reply_limits lim;
+    struct smtp_reply reply;
+    struct buf line;
+    struct buf acc;
+    const struct queue_dir *qd;
+    char next_dsn[16]; /* status for the reason when another server is tried */
+};
+
+/* Sets why to Postfix's reason for a broken conversation. */
+static void smtp_lost(struct smtp_state *st, enum smtp_stage stage, struct buf *why)
+{
+    const struct smtp_target *t = st->s.target;
+    enum stream_status ss = stream_error(st->s.stream);
+    const char *what;
+    char where[128];
+
+    what = smtp_stage_command(stage, st->s.cfg->lmtp);
+    if (stage == STAGE_GREETING)
+        snprintf(where, sizeof(where), "receiving the %s", what);
+    else if (stage == STAGE_BODY)
+        snprintf(where, sizeof(where), "sending message body");
+    else if (stage == STAGE_DOT)
+        snprintf(where, sizeof(where), "sending end of data -- message may be sent more than once");
+    else
+        snprintf(where, sizeof(where), "performing the %s handshake", what);
+    if (stage >= STAGE_MAIL && stage <= STAGE_DATA)
+        snprintf(where, sizeof(where), "sending %s", what);
+    buf_reset(why);
+    if (ss == STREAM_TIMEOUT)
+        buf_printf(why, "conversation with %s[%s] timed out while %s", t->host,
+                   t->unix_socket ? t->host : t->addr, where);
+    else
+        buf_printf(why, "lost connection with %s[%s] while %s", t->host,
+                   t->unix_socket ? t->host : t->addr, where);
+}
+
+/* Reads one reply within timeout seconds. 0, or -1 (connection lost,
+ * timed out or a malformed reply: why set). */
+static int smtp_read_reply(struct smtp_state *st, long timeout, enum smtp_stage stage,
+                           struct buf *why)
+{
+    struct buf err = BUF_INIT;
+    const char *text, *p;
+    int truncated;
+
+    stream_set_timeout(st->s.stream, timeout * 1000L);
+    buf_reset(&st->acc);
+    for (;;) {
+        size_t used;
+        enum smtp_reply_parse_status ps;
+
+        if (stream_read_line(st->s.stream, &st->line, st->lim.max_line + 2, &truncated) < 0 ||
+            truncated) {
+            if (truncated) {
+                buf_reset(why);
+                buf_printf(why, "host %s[%s] sent a reply line that is too long",
+                           st->s.target->host, st->s.target->addr);
+            } else {
+                smtp_lost(st, stage, why);
+            }
+            buf_release(&err);
+            return -1;
+        }
+        buf_append(&st->acc, buf_str(&st->line), buf_len(&st->line));
+        ps = smtp_reply_parse(buf_str(&st->acc), buf_len(&st->acc), &st->lim, &st->parsed, &used,
+                              &err);
+        if (ps == SMTP_REPLY_PARSE_OK)
+            break;
+        if (ps == SMTP_REPLY_PARSE_BAD) {
+            buf_reset(why);
+            buf_printf(why, "host %s[%s] sent a %s", st->s.target->host, st->s.target->addr,
+                       buf_str(&err));
+            buf_release(&err);
+            return -1;
+        }
+    }
+    buf_release(&err);
+    st->reply.code = st->parsed.code;
+    /* The joined, printable text: "550 5.1.1 line one line two". */
+    buf_reset(&st->reply.text);
+    buf_printf(&st->reply.text, "%d ", st->parsed.code);
+    for (p = buf_str(&st->parsed.text); *p; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        buf_append_char(&st->reply.text, c == '\n' ? ' ' : (c < 0x20 || c >= 0x7f) ? '?' : c);
+    }
+    /* RFC 3463 code at the start of the text, its class matching. */
+    text = buf_str(&st->parsed.text);
+    {
+        size_t n = strspn(text, "0123456789.");
+
+        if (n >= 5 && n < sizeof(st->reply.dsn) && text[0] == '0' + st->parsed.code / 100 &&
+            text[1] == '.' && (text[n] == ' ' || text[n] == '\0' || text[n] == '\n')) {
+            memcpy(st->reply.dsn, text, n);
+            st->reply.dsn[n] = '\0';
+        } else {
+            snprintf(st->reply.dsn, sizeof(st->reply.dsn), "%d.0.0", st->parsed.code / 100);
+        }
+    }
+    return 0;
+}
+
+/* RFC 3464 Remote-MTA of a result: "dns; host". */
+static void smtp_result_mta(const struct smtp_state *st, struct deliver_result *r)
+{
+    struct buf mta = BUF_INIT;
+
+    buf_printf(&mta, "dns; %s", st->s.target->host);
+    mem_free(r->mta);
+    r->mta = buf_steal(&mta);
+}
+
+/* Sets one recipient's result from the current reply. */
+static void smtp_result_from_reply(struct smtp_state *st, size_t i, enum smtp_stage stage)
+{
+    const struct smtp_target *t = st->s.target;
+    struct deliver_result *r = &st->res[i];
+    struct buf reason = BUF_INIT;
+    int code = st->reply.code;
+
+    if (code / 100 == 2) {
+        buf_set(&reason, buf_str(&st->reply.text));
+        deliver_result_set(r, DELIVER_STATUS_OK, st->reply.dsn, st->s.relay, "%s",
+                           buf_str(&reason));
+        if (st->s.cfg->lmtp && st->s.cfg->assume_final) {
+            mem_free(r->action);
+            r->action = mem_strdup("delivered");
+        }
+    } else {
+        buf_printf(&reason, "host %s[%s] said: %s", t->host, t->unix_socket ? t->host : t->addr,
+                   buf_str(&st->reply.text));
+        smtp_in_reply_to(&reason, stage, st->s.cfg->lmtp);
+        deliver_result_set(r, code / 100 == 5 ? DELIVER_STATUS_BOUNCE : DELIVER_STATUS_DEFER,
+                           st->reply.dsn, st->s.relay, "%s", buf_str(&reason));
+    }
+    smtp_result_mta(st, r);
+    buf_reset(&reason);
+    buf_printf(&reason, "%s; %s", st->s.cfg->proto, buf_str(&st->reply.text));
+    mem_free(r->diag);
+    r->diag = buf_steal(&reason);
+    buf_release(&reason);
+}
+
+/* Every recipient without a result yet gets this one. */
+static void smtp_fill(struct smtp_state *st, int status, const char *dsn, const char *reason)
+{
+    deliver_result_fill(st->res, st->req->nrcpt, status, dsn, st->s.relay, reason);
+}
+
+/* Every recipient without a result gets the current (non-2xx) reply. */
+static void smtp_fill_reply(struct smtp_state *st, enum smtp_stage stage)
+{
+    size_t i;
+
+    for (i = 0; i < st->req->nrcpt; i++)
+        if (st->res[i].dsn_status == NULL)
+            smtp_result_from_reply(st, i, stage);
+}
+
+void smtp_xtext_append(struct buf *out, const char *text)
+{
+    const unsigned char *p;
+
+    /* RFC 3461 4: '+', '=' and anything outside '!'..'~' as +HH. */
+    for (p = (const unsigned char *)text; *p; p++) {
+        if (*p < '!' || *p > '~' || *p == '+' || *p == '=')
+            buf_printf(out, "+%02X", *p);
+        else
+            buf_append_char(out, *p);
+    }
+}
+
+int smtp_starttls(struct smtp_session *session, struct buf *why)
+{
+    /* STARTTLS milestone: smtp_tls_security_level decides; the EHLO reply
+     * has already recorded SMTP_FEAT_STARTTLS. Plaintext for now. */
+    (void)session;
+    (void)why;
+    return 0;
+}
+
+int smtp_auth(struct smtp_session *session, struct buf *why)
+{
+    /* AUTH milestone: smtp_sasl_auth_enable with session->auth_mechs. */
+    (void)session;
+    (void)why;
+    return 0;
+}
+
+/* Records the server's extensions from an EHLO/LHLO reply. */
+static void smtp_parse_features(struct smtp_state *st)
+{
+    const char *p = strchr(buf_str(&st->parsed.text), '\n');
+
+    st->s.features = SMTP_FEAT_ESMTP;
+    st->s.size_limit = 0;
+    mem_free(st->s.auth_mechs);
+    st->s.auth_mechs = NULL;
+    /* The first line is the server's name, never a keyword. */
+    while (p != NULL) {
+        const char *line = ++p, *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        size_t kw = strcspn(line, " =\n");
+
+#define KW(name) (kw == sizeof(name) - 1 && strncasecmp(line, name, kw) == 0)
+        if (KW("PIPELINING"))
+            st->s.features |= SMTP_FEAT_PIPELINING;
+        else if (KW("8BITMIME"))
+            st->s.features |= SMTP_FEAT_8BITMIME;
+        else if (KW("DSN"))
+            st->s.features |= SMTP_FEAT_DSN;
+        else if (KW("STARTTLS"))
+            st->s.features |= SMTP_FEAT_STARTTLS;
+        else if (KW("SMTPUTF8"))
+            st->s.features |= SMTP_FEAT_SMTPUTF8;
+        else if (KW("ENHANCEDSTATUSCODES"))
+            st->s.features |= SMTP_FEAT_ENHANCED;
+        else if (KW("AUTH") && kw < n) {
+            st->s.features |= SMTP_FEAT_AUTH;
+            mem_free(st->s.auth_mechs);
+            st->s.auth_mechs = mem_strndup(line + kw + 1, n - kw - 1);
+        } else if (KW("SIZE")) {
+            long v = 0;
+            char num[24];
+            size_t len = n > kw ? n - kw - 1 : 0;
+
+            st->s.features |= SMTP_FEAT_SIZE;
+            if (len > 0 && len < sizeof(num)) {
+                memcpy(num, line + kw + 1, len);
+                num[len] = '\0';
+                if (str_to_long(num, &v) == 0 && v > 0)
+                    st->s.size_limit = v;
+            }
+        }
+#undef KW
+        p = end;
+    }
+}
+
+static int smtp_flush(struct smtp_state *st, enum smtp_stage stage, long timeout, struct buf *why)
+{
+    stream_set_timeout(st->s.stream, timeout * 1000L);
+    if (stream_flush(st->s.stream) < 0) {
+        smtp_lost(st, stage, why);
+        return -1;
+    }
+    return 0;
+}
+
+/* Greeting and EHLO/HELO/LHLO. SMTP_ATTEMPT_NEXT with why when this
+ * server cannot be used; -1 when every recipient got a result. */
+static int smtp_helo(struct smtp_state *st, struct buf *why)
+{
+    const struct smtp_config *cfg = st->s.cfg;
+    const struct smtp_target *t = st->s.target;
+    const char *addr = t->unix_socket ? t->host : t->addr;
+
+    snprintf(st->next_dsn, sizeof(st->next_dsn), "4.4.2");
+    if (smtp_read_reply(st, cfg->helo_timeout, STAGE_GREETING, why) < 0)
+        return 1;
+    if (st->reply.code / 100 != 2) {
+        snprintf(st->next_dsn, sizeof(st->next_dsn), "4%s", st->reply.dsn + 1);
+        buf_reset(why);
+        buf_printf(why, "host %s[%s] refused to talk to me: %s", t->host, addr,
+                   buf_str(&st->reply.text));
+        /* 5xx greeting: with smtp_skip_5xx_greeting the server is skipped
+         * like a 4xx one (and the mail waits), else the mail bounces. */
+        if (st->reply.code / 100 == 5 && !cfg->skip_5xx_greeting) {
+            smtp_fill(st, DELIVER_STATUS_BOUNCE, st->reply.dsn, buf_str(why));
+            return -1;
+        }
+        return 1;
+    }
+    stream_printf(st->s.stream, "%s %s\r\n", cfg->lmtp ? "LHLO" : "EHLO", cfg->helo_name);
+    if (smtp_flush(st, STAGE_EHLO, cfg->helo_timeout, why) < 0 ||
+        smtp_read_reply(st, cfg->helo_timeout, STAGE_EHLO, why) < 0)
+        return 1;
+    if (st->reply.code / 100 == 2) {
+        smtp_parse_features(st);
+    } else if (!cfg->lmtp) {
+        /* RFC 5321 3.2: a server without ESMTP; try HELO. */
+        stream_printf(st->s.stream, "HELO %s\r\n", cfg->helo_name);
+        if (smtp_flush(st, STAGE_HELO, cfg->helo_timeout, why) < 0 ||
+            smtp_read_reply(st, cfg->helo_timeout, STAGE_HELO, why) < 0)
+            return 1;
+        st->s.features = 0;
+    }
+    if (st->reply.code / 100 != 2) {
+        buf_reset(why);
+        buf_printf(why, "host %s[%s] said: %s", t->host, addr, buf_str(&st->reply.text));
+        smtp_in_reply_to(why, cfg->lmtp ? STAGE_EHLO : STAGE_HELO, cfg->lmtp);
+        if (st->reply.code / 100 == 5) {
+            smtp_fill(st, DELIVER_STATUS_BOUNCE, st->reply.dsn, buf_str(why));
+            return -1;
+        }
+        snprintf(st->next_dsn, sizeof(st->next_dsn), "%s", st->reply.dsn);
+        return 1;
+    }
+    return 0;
+}
+
+/* MAIL FROM command with its ESMTP parameters. */
+static void smtp_put_mail(struct smtp_state *st)
+{
+    const struct deliver_request *req = st->req;
+    struct buf cmd = BUF_INIT;
+
+    buf_printf(&cmd, "MAIL FROM:<%s>", req->sender);
+    if (st->s.features & SMTP_FEAT_SIZE)
+        buf_printf(&cmd, " SIZE=%ld", req->data_size);
+    if ((st->s.features & SMTP_FEAT_8BITMIME) && (req->flags & DELIVER_FLAG_8BIT))
+        buf_append_str(&cmd, " BODY=8BITMIME");
+    if ((st->s.features & SMTP_FEAT_SMTPUTF8) && (req->flags & DELIVER_FLAG_SMTPUTF8))
+        buf_append_str(&cmd, " SMTPUTF8");
+    if (st->s.features & SMTP_FEAT_DSN) {
+        if (req->ret == QUEUE_DSN_RET_FULL)
+            buf_append_str(&cmd, " RET=FULL");
+        else if (req->ret == QUEUE_DSN_RET_HDRS)
+            buf_append_str(&cmd, " RET=HDRS");
+        if (req->envid[0] != '\0') {
+            buf_append_str(&cmd, " ENVID=");
+            smtp_xtext_append(&cmd, req->envid);
+        }
+    }
+    buf_append_str(&cmd, "\r\n");
+    stream_write(st->s.stream, buf_str(&cmd), buf_len(&cmd));
+    buf_release(&cmd);
+}
+
+static void smtp_put_rcpt(struct smtp_state *st, const struct deliver_rcpt *rcpt)
+{
+    struct buf cmd = BUF_INIT;
+
+    buf_printf(&cmd, "RCPT TO:<%s>", rcpt->address);
+    if (st->s.features & SMTP_FEAT_DSN) {
+        if (rcpt->notify & QUEUE_DSN_NOTIFY_NEVER) {
+            buf_append_str(&cmd, " NOTIFY=NEVER");
+        } else if (rcpt->notify != 0) {
+            const char *sep = " NOTIFY=";
+
+            if (rcpt->notify & QUEUE_DSN_NOTIFY_SUCCESS) {
+                buf_printf(&cmd, "%sSUCCESS", sep);
+                sep = ",";
+            }
+            if (rcpt->notify & QUEUE_DSN_NOTIFY_FAILURE) {
+                buf_printf(&cmd, "%sFAILURE", sep);
+                sep = ",";
+            }
+            if (rcpt->notify & QUEUE_DSN_NOTIFY_DELAY)
+                buf_printf(&cmd, "%sDELAY", sep);
+        }
+        /* ORCPT=type;xtext(address), RFC 3461 4.2 */
+        if (rcpt->dsn_orcpt[0] != '\0') {
+            const char *semi = strchr(rcpt->dsn_orcpt, ';');
+
+            if (semi != NULL) {
+                buf_append_str(&cmd, " ORCPT=");
+                buf_append(&cmd, rcpt->dsn_orcpt, (size_t)(semi - rcpt->dsn_orcpt + 1));
+                smtp_xtext_append(&cmd, semi + 1);
+            }
+        }
+    }
+    buf_append_str(&cmd, "\r\n");
+    stream_write(st->s.stream, buf_str(&cmd), buf_len(&cmd));
+    buf_release(&cmd);
+}
+
+/* Sends the message content with dot-stuffing and CRLF, then ".". */
+static int smtp_put_content(struct smtp_state *st, struct buf *why)
+{
+    const struct smtp_config *cfg = st->s.cfg;
+    struct mailbox_content content;
+    struct mailbox_queue_source src;
+    struct queue_reader *reader;
+    struct buf err = BUF_INIT;
+    int bol = 1, rc = 0, n, eol;
+    size_t col = 0;
+    const char *data;
+    size_t len;
+
+    reader = queue_reader_open(st->qd, st->req->queue_name, st->req->queue_id, 0, &err);
+    if (reader == NULL || mailbox_content_queue(&content, &src, reader, &err) < 0) {
+        msg_warn("%s: cannot read queue file %s/%s: %s", st->req->queue_id, st->req->queue_name,
+                 st->req->queue_id, buf_str(&err));
+        buf_set(why, "error reading message file");
+        rc = -2;
+        goto done;
+    }
+    stream_set_timeout(st->s.stream, cfg->data_xfer_timeout * 1000L);
+    while ((n = content.next(content.ctx, &data, &len, &eol, &err)) > 0) {
+        if (bol && len > 0 && data[0] == '.') {
+            stream_write(st->s.stream, ".", 1);
+            col++;
+        }
+        /* smtp_line_length_limit: break long lines with CRLF SPACE, as
+         * Postfix does, so that no server truncates them. */
+        while (cfg->line_length_limit > 0 && col + len > (size_t)cfg->line_length_limit) {
+            size_t part = (size_t)cfg->line_length_limit - col;
+
+            stream_write(st->s.stream, data, part);
+            stream_write(st->s.stream, "\r\n ", 3);
+            data += part;
+            len -= part;
+            col = 1;
+        }
+        stream_write(st->s.stream, data, len);
+        col += len;
+        bol = eol;
+        if (eol) {
+            stream_write(st->s.stream, "\r\n", 2);
+            col = 0;
+        }
+        if (stream_error(st->s.stream) != STREAM_OK) {
+            smtp_lost(st, STAGE_BODY, why);
+            rc = -1;
+            goto done;
+        }
+    }
+    if (n < 0) {
+        msg_warn("%s: cannot read queue file: %s", st->req->queue_id, buf_str(&err));
+        buf_set(why, "error reading message file");
+        rc = -2;
+        goto done;
+    }
+    if (!bol)
+        stream_write(st->s.stream, "\r\n", 2);
+    stream_write(st->s.stream, ".\r\n", 3);
+    if (smtp_flush(st, STAGE_BODY, cfg->data_xfer_timeout, why) < 0)
+        rc = -1;
+done:
+    if (reader != NULL)
+        queue_reader_close(reader);
+    buf_release(&err);
+    return rc;
+}
+
+static void smtp_quit(struct smtp_state *st)
+{
+    struct buf ignore = BUF_INIT;
+
+    stream_clear_error(st->s.stream);
+    stream_puts(st->s.stream, "QUIT\r\n");
+    if (smtp_flush(st, STAGE_QUIT, st->s.cfg->quit_timeout, &ignore) == 0 &&
+        !st->s.cfg->skip_quit_response)
+        (void)smtp_read_reply(st, st->s.cfg->quit_timeout, STAGE_QUIT, &ignore);
+    buf_release(&ignore);
+}
+
+/* MAIL, RCPT, DATA, content, final reply(s). Every recipient gets a
+ * result (a broken connection defers the ones still open). */
+static void smtp_transaction(struct smtp_state *st)
+{
+    const struct smtp_config *cfg = st->s.cfg;
+    const struct deliver_request *req = st->req;
+    int pipe = (st->s.features & SMTP_FEAT_PIPELINING) != 0;
+    struct buf why = BUF_INIT;
+    size_t i, accepted = 0, *ok = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(*ok));
+    int data_sent = 0, rc;
+
+    smtp_put_mail(st);
+    if (pipe) {
+        for (i = 0; i < req->nrcpt; i++)
+            smtp_put_rcpt(st, &req->rcpt[i]);
+        stream_puts(st->s.stream, "DATA\r\n");
+        data_sent = 1;
+    }
+    if (smtp_flush(st, STAGE_MAIL, cfg->mail_timeout, &why) < 0 ||
+        smtp_read_reply(st, cfg->mail_timeout, STAGE_MAIL, &why) < 0)
+        goto lost;
+    if (st->reply.code / 100 != 2) {
+        smtp_fill_reply(st, STAGE_MAIL);
+        goto quit;
+    }
+    for (i = 0; i < req->nrcpt; i++) {
+        if (!pipe) {
+            smtp_put_rcpt(st, &req->rcpt[i]);
+            if (smtp_flush(st, STAGE_RCPT, cfg->rcpt_timeout, &why) < 0)
+                goto lost;
+        }
+        if (smtp_read_reply(st, cfg->rcpt_timeout, STAGE_RCPT, &why) < 0)
+            goto lost;
+        if (st->reply.code / 100 == 2)
+            ok[accepted++] = i;
+        else
+            smtp_result_from_reply(st, i, STAGE_RCPT);
+    }
+    if (accepted == 0 && !data_sent)
+        goto quit;
+    if (!data_sent) {
+        stream_puts(st->s.stream, "DATA\r\n");
+        if (smtp_flush(st, STAGE_DATA, cfg->data_init_timeout, &why) < 0)
+            goto lost;
+    }
+    if (smtp_read_reply(st, cfg->data_init_timeout, STAGE_DATA, &why) < 0)
+        goto lost;
+    if (accepted == 0) {
+        /* A pipelined DATA after no accepted RCPT: the server refused it
+         * (or, if it said 354, gets an empty message we abandon). */
+        if (st->reply.code == 354)
+            goto lost_quiet;
+        goto quit;
+    }
+    if (st->reply.code != 354) {
+        smtp_fill_reply(st, STAGE_DATA);
+        goto quit;
+    }
+    rc = smtp_put_content(st, &why);
+    if (rc == -2) {
+        smtp_fill(st, DELIVER_STATUS_DEFER, "4.3.0", buf_str(&why));
+        goto out; /* the session is unusable: we are inside DATA */
+    }
+    if (rc < 0)
+        goto lost;
+    for (i = 0; i < (cfg->lmtp ? accepted : 1); i++) {
+        if (smtp_read_reply(st, cfg->data_done_timeout, STAGE_DOT, &why) < 0)
+            goto lost;
+        if (cfg->lmtp) {
+            smtp_result_from_reply(st, ok[i], STAGE_DOT);
+        } else {
+            size_t j;
+
+            for (j = 0; j < accepted; j++)
+                smtp_result_from_reply(st, ok[j], STAGE_DOT);
+        }
+    }
+quit:
+    smtp_quit(st);
+    goto out;
+lost_quiet:
+    buf_set(&why, "server accepted DATA without recipients");
+lost:
+    smtp_fill(st, DELIVER_STATUS_DEFER, "4.4.2", buf_str(&why));
+out:
+    mem_free(ok);
+    buf_release(&why);
+}
+
+enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const struct smtp_target *t,
+                                       int fd, const struct deliver_request *req,
+                                       struct deliver_result *res, struct deliver_times *times,
+                                       const struct queue_dir *qd, struct buf *why, char *dsn,
+                                       size_t dsn_size)
+{
+    struct smtp_state st;
+    enum smtp_attempt outcome = SMTP_ATTEMPT_DONE;
+    int rc;
+
+    memset(&st, 0, sizeof(st));
+    st.s.cfg = cfg;
+    st.s.target = t;
+    st.s.stream = stream_open_fd(fd, 1);
+    st.req = req;
+    st.res = res;
+    st.qd = qd;
+    st.lim.max_line = cfg->reply_line_max;
+    st.lim.max_lines = cfg->reply_lines_max;
+    smtp_reply_parsed_init(&st.parsed);
+    buf_init(&st.reply.text);
+    buf_init(&st.line);
+    buf_init(&st.acc);
+    if (t->unix_socket)
+        snprintf(st.s.relay, sizeof(st.s.relay), "%s[%s]", var_myhostname, t->host);
+    else
+        snprintf(st.s.relay, sizeof(st.s.relay), "%s[%s]:%s", t->host, t->addr, t->port);
+
+    rc = smtp_helo(&st, why);
+    if (rc > 0) {
+        outcome = SMTP_ATTEMPT_NEXT;
+        smtp_quit(&st);
+        goto done;
+    }
+    if (rc < 0) {
+        smtp_quit(&st);
+        goto done;
+    }
+    if (smtp_starttls(&st.s, why) < 0 || smtp_auth(&st.s, why) < 0) {
+        outcome = SMTP_ATTEMPT_NEXT;
+        smtp_quit(&st);
+        goto done;
+    }
+    gettimeofday(&times->conn_done, NULL);
+    if (st.s.size_limit > 0 && req->data_size > st.s.size_limit) {
+        buf_reset(why);
+        buf_printf(why, "message size %ld exceeds size limit %lld of server %s[%s]", req->data_size,
+                   st.s.size_limit, t->host, t->unix_socket ? t->host : t->addr);
+        smtp_fill(&st, DELIVER_STATUS_BOUNCE, "5.3.4", buf_str(why));
+        smtp_quit(&st);
+        goto done;
+    }
+    if ((req->flags & DELIVER_FLAG_SMTPUTF8) && !(st.s.features & SMTP_FEAT_SMTPUTF8)) {
+        buf_reset(why);
+        buf_printf(why, "SMTPUTF8 is required, but was not offered by host %s[%s]", t->host,
+                   t->unix_socket ? t->host : t->addr);
+        smtp_fill(&st, DELIVER_STATUS_BOUNCE, "5.6.7", buf_str(why));
+        smtp_quit(&st);
+        goto done;
+    }
+    smtp_transaction(&st);
+done:
+    if (outcome == SMTP_ATTEMPT_NEXT)
+        snprintf(dsn, dsn_size, "%s", st.next_dsn[0] ? st.next_dsn : "4.4.2");
+    stream_free(st.s.stream);
+    smtp_reply_parsed_release(&st.parsed);
+    buf_release(&st.reply.text);
+    buf_release(&st.line);
+    buf_release(&st.acc);
+    mem_free(st.s.auth_mechs);
+    return outcome;
+}

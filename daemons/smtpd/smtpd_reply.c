@@ -1,0 +1,138 @@
+/*
+ * smtpd_reply.c - smtpd's replies and session log lines.
+ *
+ * Every reply is built with lib/smtp/smtp_reply (so no reply can carry a
+ * control character) into state->out, and goes to the client only at
+ * smtpd_reply_flush(), which the command loop calls when the client's
+ * input is drained (RFC 2920: a pipelined group gets its replies in one
+ * write). 4xx/5xx replies count towards the error limits; past
+ * smtpd_soft_error_limit each one waits smtpd_error_sleep_time first.
+ * Never writes to the client anywhere but in smtpd_reply_flush().
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf/conf.h"
+#include "smtp/smtp_reply.h"
+#include "smtpd/smtpd.h"
+#include "util/msg.h"
+#include "util/stream.h"
+
+static const char *const smtpd_stat_names[SMTPD_STAT_COUNT] = {
+    "helo", "ehlo", "starttls", "auth", "mail", "rcpt", "data",
+    "bdat", "rset", "noop",     "vrfy", "etrn", "quit", "unknown",
+};
+
+int smtpd_reply_flush(struct smtpd_state *state)
+{
+    if (buf_len(&state->out) > 0) {
+        if (stream_write(state->client, buf_str(&state->out), buf_len(&state->out)) < 0) {
+            buf_reset(&state->out);
+            return -1;
+        }
+        buf_reset(&state->out);
+    }
+    return stream_flush(state->client);
+}
+
+static void smtpd_reply_text(struct smtpd_state *state, int code, const char *dsn,
+                             const char *text)
+{
+    if (code >= 400 && code != 421) {
+        state->error_count++;
+        /* Slow down a client that keeps making errors (Postfix's tarpit):
+         * what it already has must reach it before the pause. */
+        if (state->error_count > var_smtpd_soft_error_limit && var_smtpd_error_sleep_time > 0) {
+            (void)smtpd_reply_flush(state);
+            sleep((unsigned)var_smtpd_error_sleep_time);
+        }
+    }
+    if (smtp_reply_append(&state->out, code, dsn, text, state->enhanced) < 0)
+        msg_panic("smtpd_reply: bad reply %d %s %s", code, dsn ? dsn : "", text);
+}
+
+void smtpd_reply(struct smtpd_state *state, int code, const char *dsn, const char *fmt, ...)
+{
+    struct buf text = BUF_INIT;
+    va_list ap;
+
+    va_start(ap, fmt);
+    buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    smtpd_reply_text(state, code, dsn, buf_str(&text));
+    buf_release(&text);
+}
+
+void smtpd_reply_line(struct smtpd_state *state, const char *line)
+{
+    char dsn[16];
+    const char *text;
+    int code;
+
+    if (smtp_reply_split(line, &code, dsn, sizeof(dsn), &text) < 0
+        || (dsn[0] != '\0' && !smtp_reply_dsn_valid(dsn, code))) {
+        msg_warn("malformed reply text: %.100s", line);
+        smtpd_reply_text(state, 451, "4.3.0", "Error: internal error");
+        return;
+    }
+    smtpd_reply_text(state, code, dsn, text);
+}
+
+void smtpd_where_set(struct smtpd_state *state, const char *where)
+{
+    buf_set(&state->where, where);
+}
+
+void smtpd_stat(struct smtpd_state *state, enum smtpd_stat which, int ok)
+{
+    state->stats_total[which]++;
+    if (ok)
+        state->stats_ok[which]++;
+}
+
+void smtpd_stats_format(const struct smtpd_state *state, struct buf *out)
+{
+    int i, ok = 0, total = 0;
+
+    for (i = 0; i < SMTPD_STAT_COUNT; i++) {
+        if (state->stats_total[i] == 0)
+            continue;
+        ok += state->stats_ok[i];
+        total += state->stats_total[i];
+        if (state->stats_ok[i] == state->stats_total[i])
+            buf_printf(out, " %s=%d", smtpd_stat_names[i], state->stats_ok[i]);
+        else
+            buf_printf(out, " %s=%d/%d", smtpd_stat_names[i], state->stats_ok[i],
+                       state->stats_total[i]);
+    }
+    /* Postfix shows "commands=0/0" for a session without any command. */
+    if (ok == total && total > 0)
+        buf_printf(out, " commands=%d", total);
+    else
+        buf_printf(out, " commands=%d/%d", ok, total);
+}
+
+const char *smtpd_queue_id(const struct smtpd_state *state)
+{
+    return state->cleanup ? cleanup_client_queue_id(state->cleanup) : "NOQUEUE";
+}
+
+void smtpd_log_reject(const struct smtpd_state *state, const char *action, const char *cmd,
+                      const char *reply, const char *rcpt)
+{
+    struct buf line = BUF_INIT;
+
+    buf_printf(&line, "%s: %s: %s from %s: %s;", smtpd_queue_id(state), action, cmd,
+               state->namaddr, reply);
+    if (state->sender)
+        buf_printf(&line, " from=<%s>", state->sender);
+    if (rcpt)
+        buf_printf(&line, " to=<%s>", rcpt);
+    buf_printf(&line, " proto=%s", state->protocol);
+    if (state->helo_name)
+        buf_printf(&line, " helo=<%s>", state->helo_name);
+    msg_info("%s", buf_str(&line));
+    buf_release(&line);
+}
