@@ -60,9 +60,8 @@ void bounce_notice_init(struct dsn_notice *n, enum dsn_kind kind, int postmaster
  * queue ID in new_id, or -1 with why.
  */
 int bounce_notice_send(struct dsn_notice *n, const struct bounce_input *in,
-                       const struct recipient_log_entry *rcpt, size_t nrcpt,
-                       const char *env_sender, const char *to, struct buf *new_id,
-                       struct buf *why);
+                       const struct recipient_log_entry *rcpt, size_t nrcpt, const char *env_sender,
+                       const char *to, struct buf *new_id, struct buf *why);
 
 /* addr, or addr@myorigin when it has no domain. */
 void bounce_qualify(struct buf *out, const char *addr);

@@ -56,9 +56,9 @@ static int bounce_is_double_bounce(const char *addr)
 }
 
 /* One notice; logs "ID: WHO WHAT notification: NEWID" on success. */
-static int bounce_send_logged(struct bounce_input *in, enum dsn_kind kind, int postmaster,
-                              int full, const struct recipient_log_entry *rcpt, size_t nrcpt,
-                              const char *to, const char *what, struct buf *why)
+static int bounce_send_logged(struct bounce_input *in, enum dsn_kind kind, int postmaster, int full,
+                              const struct recipient_log_entry *rcpt, size_t nrcpt, const char *to,
+                              const char *what, struct buf *why)
 {
     struct dsn_notice n;
     struct buf new_id = BUF_INIT;
@@ -73,8 +73,8 @@ static int bounce_send_logged(struct bounce_input *in, enum dsn_kind kind, int p
     } else {
         buf_set(&rcpt_addr, to);
     }
-    ret = bounce_notice_send(&n, in, rcpt, nrcpt, buf_str(&from), buf_str(&rcpt_addr), &new_id,
-                             why);
+    ret =
+        bounce_notice_send(&n, in, rcpt, nrcpt, buf_str(&from), buf_str(&rcpt_addr), &new_id, why);
     if (ret == 0)
         msg_info("%s: %s %s notification: %s", in->queue_id, postmaster ? "postmaster" : "sender",
                  what, buf_str(&new_id));
@@ -116,8 +116,8 @@ static int bounce_flush(struct bounce_input *in, struct buf *why)
     }
     nmine = bounce_for_sender(in, DSN_FAILURE, &mine);
     if (nmine > 0)
-        ret = bounce_send_logged(in, DSN_FAILURE, 0, 0, mine, nmine, in->sender, "non-delivery",
-                                 why);
+        ret =
+            bounce_send_logged(in, DSN_FAILURE, 0, 0, mine, nmine, in->sender, "non-delivery", why);
     mem_free(mine);
     if (ret == 0 && bounce_class("bounce")) {
         struct buf err = BUF_INIT;
@@ -145,8 +145,8 @@ static int bounce_warn(struct bounce_input *in, struct buf *why)
     if (ret == 0 && bounce_class("delay")) {
         struct buf err = BUF_INIT;
 
-        if (bounce_send_logged(in, DSN_DELAY, 1, 0, in->rcpt, in->nrcpt,
-                               var_delay_notice_recipient, "delay", &err) < 0)
+        if (bounce_send_logged(in, DSN_DELAY, 1, 0, in->rcpt, in->nrcpt, var_delay_notice_recipient,
+                               "delay", &err) < 0)
             msg_warn("%s: cannot send the postmaster delay warning: %s", in->queue_id,
                      buf_str(&err));
         buf_release(&err);
@@ -164,8 +164,8 @@ static int bounce_trace(struct bounce_input *in, struct buf *why)
         return 0;
     nmine = bounce_for_sender(in, DSN_SUCCESS, &mine);
     if (nmine > 0)
-        ret = bounce_send_logged(in, DSN_SUCCESS, 0, 0, mine, nmine, in->sender,
-                                 "delivery status", why);
+        ret = bounce_send_logged(in, DSN_SUCCESS, 0, 0, mine, nmine, in->sender, "delivery status",
+                                 why);
     mem_free(mine);
     return ret;
 }

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "bounce.h"
@@ -80,8 +81,8 @@ static int bounce_read_queue_file(struct bounce_input *in, const char *queue, co
         case QUEUE_REC_DSN_RET: {
             long v;
 
-            if (str_to_long(rec.data, &v) == 0
-                && (v == QUEUE_DSN_RET_FULL || v == QUEUE_DSN_RET_HDRS))
+            if (str_to_long(rec.data, &v) == 0 &&
+                (v == QUEUE_DSN_RET_FULL || v == QUEUE_DSN_RET_HDRS))
                 in->ret = (int)v;
             break;
         }
@@ -187,9 +188,8 @@ void bounce_notice_init(struct dsn_notice *n, enum dsn_kind kind, int postmaster
 }
 
 int bounce_notice_send(struct dsn_notice *n, const struct bounce_input *in,
-                       const struct recipient_log_entry *rcpt, size_t nrcpt,
-                       const char *env_sender, const char *to, struct buf *new_id,
-                       struct buf *why)
+                       const struct recipient_log_entry *rcpt, size_t nrcpt, const char *env_sender,
+                       const char *to, struct buf *new_id, struct buf *why)
 {
     struct buf path = BUF_INIT;
     struct buf text = BUF_INIT;
@@ -198,9 +198,16 @@ int bounce_notice_send(struct dsn_notice *n, const struct bounce_input *in,
     struct cleanup_envelope env;
     struct cleanup_rcpt cr;
     struct dsn_original orig;
+    struct stat st;
     int status = 0, ret = -1;
 
-    instance_service_path(&path, 1, var_cleanup_service_name);
+    /* public/cleanup (cleanup's usual master.cf entry has private = n),
+     * else private/cleanup. */
+    instance_service_path(&path, 0, var_cleanup_service_name);
+    if (lstat(buf_str(&path), &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        buf_reset(&path);
+        instance_service_path(&path, 1, var_cleanup_service_name);
+    }
     client = cleanup_client_open(buf_str(&path), var_ipc_timeout * 1000L, why);
     buf_release(&path);
     if (client == NULL)
@@ -227,9 +234,9 @@ int bounce_notice_send(struct dsn_notice *n, const struct bounce_input *in,
     memset(&cr, 0, sizeof(cr));
     cr.address = (char *)to;
     cr.orcpt = (char *)"";
-    if (cleanup_client_env(client, &env, why) < 0 || cleanup_client_rcpt(client, &cr, 1, why) < 0
-        || cleanup_client_data(client, buf_str(&text), buf_len(&text), why) < 0
-        || cleanup_client_finish(client, &status, &reason, why) < 0)
+    if (cleanup_client_env(client, &env, why) < 0 || cleanup_client_rcpt(client, &cr, 1, why) < 0 ||
+        cleanup_client_data(client, buf_str(&text), buf_len(&text), why) < 0 ||
+        cleanup_client_finish(client, &status, &reason, why) < 0)
         goto done;
     if (status != CLEANUP_STAT_OK) {
         buf_printf(why, "cleanup status %d%s%s", status, buf_len(&reason) ? ": " : "",

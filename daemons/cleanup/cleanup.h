@@ -20,6 +20,7 @@
 #include "mail/addr_list.h"
 #include "mail/cleanup_proto.h"
 #include "mail/header.h"
+#include "mail/mime_scan.h"
 #include "mail/queue_dir.h"
 #include "mail/queue_file.h"
 #include "util/buf.h"
@@ -47,6 +48,13 @@ struct cleanup_state {
     char *full_name;       /* "full_name" attribute (pickup), or NULL */
     char *uid;             /* "uid" attribute (pickup), or NULL */
     char *rewrite_context; /* "local" or "remote" ("rewrite_context" attribute) */
+    /* Client attributes, for the log lines of header/body checks. */
+    char *client_name, *client_address, *helo_name, *protocol_name;
+    char *first_rcpt;       /* the first recipient after rewriting (log "to=") */
+    struct addr_list bcc;   /* BCC actions of header/body checks */
+    char *filter;           /* FILTER action: transport:destination */
+    char *redirect;         /* REDIRECT action: the one address to deliver to */
+    struct mime_scan *mime; /* MIME structure of the body (Content-Type seen), or NULL */
     long rcpt_count;
     struct htable *dups; /* recipients seen (duplicate_filter_limit) */
     size_t dup_count;

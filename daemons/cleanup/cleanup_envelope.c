@@ -38,6 +38,18 @@ static void cleanup_env_attr(struct cleanup_state *state, const char *name, cons
     } else if (strcmp(name, CLEANUP_ATTR_REWRITE) == 0) {
         mem_free(state->rewrite_context);
         state->rewrite_context = mem_strdup(value);
+    } else if (strcmp(name, "client_name") == 0) {
+        mem_free(state->client_name);
+        state->client_name = mem_strdup(value);
+    } else if (strcmp(name, "client_address") == 0) {
+        mem_free(state->client_address);
+        state->client_address = mem_strdup(value);
+    } else if (strcmp(name, "helo_name") == 0) {
+        mem_free(state->helo_name);
+        state->helo_name = mem_strdup(value);
+    } else if (strcmp(name, "protocol_name") == 0) {
+        mem_free(state->protocol_name);
+        state->protocol_name = mem_strdup(value);
     }
     /* The recipient's DSN attribute belongs to the RCPT that follows it: a
      * client must not be able to forge one into the envelope. */

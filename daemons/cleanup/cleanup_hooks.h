@@ -5,11 +5,14 @@
  *
  * Each is a pointer in the cleanup_hooks table, called by
  * cleanup_envelope.c and cleanup_message.c at the point Postfix does the
- * same work. The defaults do only what needs no lookup table (appending
- * @$myorigin / .$mydomain to incomplete envelope addresses, as Postfix's
- * trivial-rewrite does in the "local" context) and otherwise nothing. A
- * hook must never write to the queue file itself: it returns what cleanup
- * should do, so the error and size rules stay in one place.
+ * same work. cleanup_hooks.c fills them with the table-driven versions
+ * (lib/mail/rewrite.h, lib/mail/header_checks.h, lib/mail/mime_scan.h);
+ * until cleanup_hooks_init() ran they do only what needs no lookup table
+ * (appending @$myorigin / .$mydomain to incomplete envelope addresses).
+ * Milter hooks are still no-ops (milter_end adds BCC recipients and
+ * records FILTER/REDIRECT). A hook must never write to the queue file
+ * itself: it returns what cleanup should do, so the error and size rules
+ * stay in one place.
  */
 #ifndef POSTERN_CLEANUP_CLEANUP_HOOKS_H
 #define POSTERN_CLEANUP_CLEANUP_HOOKS_H
@@ -68,6 +71,10 @@ extern struct cleanup_hooks cleanup_hooks;
 /* The default rewrite: append_at_myorigin and append_dot_mydomain for
  * envelope addresses (header addresses are left alone until header
  * rewriting exists). Exposed so that a replacement can chain to it. */
+/* Opens the tables of main.cf (canonical, virtual, header_checks, ...)
+ * and turns the table hooks on; fatal on a bad setting (post_init). */
+void cleanup_hooks_init(void);
+
 void cleanup_rewrite_default(struct cleanup_state *state, enum cleanup_addr_class cls,
                              struct buf *addr);
 

@@ -234,6 +234,7 @@ static void cleanup_post_init(const char *service_name, char **argv)
     if (cleanup_config.qd == NULL)
         msg_fatal("%s", buf_str(&err));
     buf_release(&err);
+    cleanup_hooks_init();
     cleanup_sweep_incoming(CLEANUP_SWEEP_MIN_AGE);
 }
 

@@ -256,6 +256,12 @@ static void cleanup_body_piece(struct cleanup_state *state, const char *data, si
     if (act == CLEANUP_ACT_REPLACE) {
         data = buf_str(&state->scratch);
         len = buf_len(&state->scratch);
+        /* A replacement of a whole line may be several lines (PREPEND). */
+        if (line_end && memchr(data, '\n', len) != NULL) {
+            cleanup_put_lines(state, data, len);
+            state->line_open = 0;
+            return;
+        }
     }
     if (line_end)
         ret = queue_file_put_line(state->qf, data, len);

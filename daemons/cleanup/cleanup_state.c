@@ -47,6 +47,7 @@ struct cleanup_state *cleanup_state_create(struct buf *err)
     buf_init(&state->line);
     addr_list_init(&state->extract_plain);
     addr_list_init(&state->extract_resent);
+    addr_list_init(&state->bcc);
     state->dups = htable_new(16);
     return state;
 }
@@ -65,6 +66,15 @@ void cleanup_state_free(struct cleanup_state *state)
     mem_free(state->full_name);
     mem_free(state->uid);
     mem_free(state->rewrite_context);
+    mem_free(state->client_name);
+    mem_free(state->client_address);
+    mem_free(state->helo_name);
+    mem_free(state->protocol_name);
+    mem_free(state->first_rcpt);
+    mem_free(state->filter);
+    mem_free(state->redirect);
+    addr_list_free(&state->bcc);
+    mime_scan_free(state->mime);
     buf_release(&state->reason);
     buf_release(&state->message_id);
     buf_release(&state->scratch);

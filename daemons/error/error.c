@@ -10,7 +10,6 @@
  * agent never reads the message content and never touches the queue file.
  */
 #include <ctype.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "mail/deliver_agent.h"
@@ -62,7 +61,7 @@ static void error_deliver(const struct deliver_request *req, struct deliver_resu
         while (isspace((unsigned char)*text))
             text++;
     } else {
-        snprintf(dsn, sizeof(dsn), "%s", error_defer_service ? "4.0.0" : "5.0.0");
+        memcpy(dsn, error_defer_service ? "4.0.0" : "5.0.0", sizeof("4.0.0"));
     }
     if (*text == '\0')
         text =

@@ -5,7 +5,7 @@
  *                   the end of a pass (remove, defer, expire, warn)
  *   qmgr_deliver.c  transports and destinations: batching, concurrency,
  *                   round robin, dead-destination throttle, agent I/O
- *   qmgr_bounce.c   the requests to the bounce daemon
+ *   qmgr_bounce.c   the requests to the bounce daemon (bounce_proto.h)
  *
  * Invariants: a recipient is marked done only after its result arrived and
  * (for a bounce) its bounce log record is on disk; a message leaves active/

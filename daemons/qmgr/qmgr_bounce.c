@@ -1,21 +1,16 @@
 /*
- * qmgr_bounce.c - qmgr's requests to the bounce daemon (private/bounce):
- * "send the non-delivery notice for the records in bounce/ID" and "send a
- * delay warning for the records in defer/ID". The queue file is still in
- * active/ while the request runs, so the bounce daemon can quote it.
- *
- * Protocol (attribute messages, util/attr.h), proposed here until the
- * bounce daemon's header defines it (then this file uses that header):
- *   bounce: announce "bounce" v1
- *   qmgr:   request=flush|warn, queue_name=active, queue_id=ID, sender=S,
- *           envid=E, ret=N
- *   bounce: status=0 (done: the notice is queued) or status=N, reason=TEXT
+ * qmgr_bounce.c - qmgr's requests to the bounce daemon (private/bounce,
+ * lib/mail/bounce_proto.h): "send the non-delivery notice for the records
+ * in bounce/ID" and "send a delay warning for the records in defer/ID".
+ * The queue file is still in active/ while the request runs, so the bounce
+ * daemon can quote it; qmgr removes the file only after BOUNCE_STAT_OK.
  * The call blocks for at most qmgr_ipc_timeout per step.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "conf/conf.h"
+#include "mail/bounce_proto.h"
 #include "qmgr.h"
 #include "util/attr.h"
 #include "util/attr_io.h"
@@ -23,18 +18,16 @@
 #include "util/sock.h"
 #include "util/stream.h"
 
-#define QMGR_BOUNCE_PROTO   "bounce"
-#define QMGR_BOUNCE_VERSION 1
-
 int qmgr_bounce_request(int kind, const struct qmgr_message *msg, struct buf *why)
 {
     struct attr_limits lim;
     struct attr_msg m;
+    struct bounce_request req;
     struct buf scratch = BUF_INIT;
     struct buf out = BUF_INIT;
+    struct buf reason = BUF_INIT;
     struct stream *stream;
-    uint32_t status = 1;
-    const char *reason = NULL;
+    int status = BOUNCE_STAT_FAIL;
     int fd, ret = -1;
 
     fd = sock_connect_unix("private/bounce", var_qmgr_ipc_timeout * 1000L, why);
@@ -42,29 +35,25 @@ int qmgr_bounce_request(int kind, const struct qmgr_message *msg, struct buf *wh
         return -1;
     stream = stream_open_fd(fd, 1);
     stream_set_timeout(stream, var_qmgr_ipc_timeout * 1000L);
-    attr_limits_init(&lim);
+    bounce_attr_limits(&lim);
     attr_msg_init(&m, &lim);
     if (attr_io_read(stream, &m, &scratch, why) < 0 ||
-        attr_check_announce(&m, QMGR_BOUNCE_PROTO, QMGR_BOUNCE_VERSION, QMGR_BOUNCE_VERSION, why) !=
-            ATTR_OK)
+        attr_check_announce(&m, BOUNCE_PROTO_NAME, BOUNCE_PROTO_VERSION, BOUNCE_PROTO_VERSION,
+                            why) != ATTR_OK)
         goto done;
-    attr_put_cstr(&out, "request", kind == QMGR_BOUNCE_FLUSH ? "flush" : "warn");
-    attr_put_cstr(&out, "queue_name", QUEUE_ACTIVE);
-    attr_put_cstr(&out, "queue_id", msg->id);
-    attr_put_cstr(&out, "sender", msg->sender);
-    attr_put_cstr(&out, "envid", msg->envid);
-    attr_put_int(&out, "ret", (uint32_t)msg->ret);
-    attr_put_end(&out);
-    if (attr_io_write(stream, &out, why) < 0 || attr_io_read(stream, &m, &scratch, why) < 0)
+    memset(&req, 0, sizeof(req));
+    req.kind = kind == QMGR_BOUNCE_FLUSH ? BOUNCE_REQ_FLUSH : BOUNCE_REQ_WARN;
+    req.queue_name = (char *)QUEUE_ACTIVE;
+    req.queue_id = (char *)msg->id;
+    req.sender = msg->sender;
+    req.envid = msg->envid;
+    req.ret = msg->ret;
+    bounce_encode_request(&out, &req);
+    if (attr_io_write(stream, &out, why) < 0 || attr_io_read(stream, &m, &scratch, why) < 0 ||
+        bounce_decode_reply(&m, &status, &reason, why) < 0)
         goto done;
-    if (attr_get_int(attr_msg_top(&m), "status", &status) != ATTR_FOUND) {
-        buf_set(why, "bounce reply without status");
-        errno = EPROTO;
-        goto done;
-    }
-    if (status != 0) {
-        (void)attr_get_cstr(attr_msg_top(&m), "reason", &reason);
-        buf_set(why, reason ? reason : "bounce service failure");
+    if (status != BOUNCE_STAT_OK) {
+        buf_set(why, buf_len(&reason) ? buf_str(&reason) : "bounce service failure");
         errno = EIO;
         goto done;
     }
@@ -74,5 +63,6 @@ done:
     stream_free(stream);
     buf_release(&scratch);
     buf_release(&out);
+    buf_release(&reason);
     return ret;
 }

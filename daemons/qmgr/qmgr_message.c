@@ -249,8 +249,12 @@ int qmgr_message_open(const char *id)
     struct buf err = BUF_INIT;
     const struct queue_size *size;
 
+    if (strlen(id) >= sizeof(msg->id)) {
+        msg_warn("queue ID too long: %.40s", id);
+        return -1;
+    }
     msg = mem_calloc(1, sizeof(*msg));
-    snprintf(msg->id, sizeof(msg->id), "%s", id);
+    memcpy(msg->id, id, strlen(id) + 1);
     msg->warn_offset = -1;
     msg->sender = mem_strdup("");
     msg->envid = mem_strdup("");

@@ -9,7 +9,10 @@
  * smtp_bind_address and smtp_connect_timeout, or a unix socket).
  * smtp_proto.c runs one session: greeting, EHLO/HELO/LHLO, MAIL, RCPT,
  * DATA (pipelined when offered), the content with dot-stuffing, QUIT, and
- * fills one result per recipient from the server's replies. The agent
+ * fills one result per recipient from the server's replies; it keeps a
+ * cleanly ended session for the next request to the same nexthop
+ * (smtp_connection_cache_time_limit). smtp_ext.c: xtext and the STARTTLS
+ * and AUTH entry points (next milestone). The agent
  * never writes the queue file; it only reads the message content.
  */
 #ifndef POSTERN_DAEMONS_SMTP_H
@@ -18,12 +21,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include "mail/deliver_agent.h"
 #include "mail/queue_dir.h"
 #include "util/buf.h"
 
 struct stream;
+struct smtp_conn;
 
 /* The knobs of one protocol: smtp_* or lmtp_* parameters. */
 struct smtp_config {
@@ -45,6 +50,7 @@ struct smtp_config {
     size_t reply_line_max;  /* longest reply line accepted */
     size_t reply_lines_max; /* lines of one reply */
     int assume_final;       /* lmtp_assume_final: "delivered" instead of "relayed" */
+    long cache_time_limit;  /* smtp_connection_cache_time_limit; 0: no reuse */
 };
 
 /* One place to connect to. */
@@ -93,7 +99,30 @@ enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const stru
                                        int fd, const struct deliver_request *req,
                                        struct deliver_result *res, struct deliver_times *times,
                                        const struct queue_dir *qd, struct buf *why, char *dsn,
-                                       size_t dsn_size);
+                                       size_t dsn_size, struct smtp_conn **cache, const char *dest);
+
+/*
+ * Connection reuse: a session that ended cleanly is kept in *cache (one
+ * per process: this is a single-client server) for the next request to
+ * the same nexthop dest within smtp_connection_cache_time_limit, and
+ * reused after RSET. smtp_session_reuse() takes the cached session; 0 when
+ * it delivered (every recipient has a result), -1 when the session was
+ * unusable (closed; no result set: connect afresh).
+ */
+struct smtp_conn {
+    char *dest;
+    struct smtp_target target;
+    struct stream *stream;
+    unsigned features;
+    long long size_limit;
+    char *auth_mechs;
+    struct timeval idle_since;
+};
+int smtp_session_reuse(const struct smtp_config *cfg, struct smtp_conn **cache,
+                       const struct deliver_request *req, struct deliver_result *res,
+                       struct deliver_times *times, const struct queue_dir *qd);
+/* Says QUIT on the cached session and frees it (no-op when none). */
+void smtp_conn_close(const struct smtp_config *cfg, struct smtp_conn **cache);
 
 /* Next milestone: STARTTLS and SASL AUTH. Each is called at its place in
  * the session and currently does nothing (returns 0: go on in plaintext,
@@ -101,7 +130,7 @@ enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const stru
 int smtp_starttls(struct smtp_session *session, struct buf *why);
 int smtp_auth(struct smtp_session *session, struct buf *why);
 
-/* smtp_proto.c helper shared with tests: appends text as RFC 3461 xtext. */
+/* smtp_ext.c: appends text as RFC 3461 xtext (ENVID, ORCPT). */
 void smtp_xtext_append(struct buf *out, const char *text);
 
 #endif

@@ -34,6 +34,7 @@
 
 static struct smtp_config smtp_cfg;
 static struct queue_dir *smtp_qd;
+static struct smtp_conn *smtp_cache; /* an idle session kept for reuse */
 
 /* Result of trying one destination. */
 enum smtp_dest_status { DEST_DONE, DEST_RETRY, DEST_NOTFOUND };
@@ -89,8 +90,9 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, const struct delive
         snprintf(t.host, sizeof(t.host), "%s", ep.path);
         fd = smtp_connect(&smtp_cfg, &t, why);
         snprintf(dsn, dsn_size, "4.4.1");
-        if (fd >= 0 && smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn,
-                                            dsn_size) == SMTP_ATTEMPT_DONE)
+        if (fd >= 0 &&
+            smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size,
+                                 &smtp_cache, req->nexthop) == SMTP_ATTEMPT_DONE)
             result = DEST_DONE;
         buf_release(&err);
         return result;
@@ -135,8 +137,8 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, const struct delive
             msg_info("%s: %s", req->queue_id, buf_str(why));
             continue;
         }
-        if (smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size) ==
-            SMTP_ATTEMPT_DONE) {
+        if (smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size,
+                                 &smtp_cache, req->nexthop) == SMTP_ATTEMPT_DONE) {
             result = DEST_DONE;
             break;
         }
@@ -168,6 +170,18 @@ static void smtp_deliver(const struct deliver_request *req, struct deliver_resul
     int notfound = 0, retry = 0;
 
     (void)ctx;
+    /* A session kept from the previous request: same nexthop and still
+     * fresh, else it is closed now. */
+    if (smtp_cache != NULL) {
+        struct timeval now;
+
+        gettimeofday(&now, NULL);
+        if (strcmp(smtp_cache->dest, req->nexthop) != 0 ||
+            now.tv_sec - smtp_cache->idle_since.tv_sec > smtp_cfg.cache_time_limit)
+            smtp_conn_close(&smtp_cfg, &smtp_cache);
+        else if (smtp_session_reuse(&smtp_cfg, &smtp_cache, req, res, times, smtp_qd) == 0)
+            return;
+    }
     smtp_dest_split(req->nexthop, &dests, &ndest);
     nprimary = ndest;
     smtp_dest_split(smtp_cfg.fallback, &dests, &ndest);
@@ -260,6 +274,7 @@ static void smtp_post_init(const char *service_name, char **argv)
         smtp_cfg.data_done_timeout = var_lmtp_data_done_timeout;
         smtp_cfg.quit_timeout = var_lmtp_quit_timeout;
         smtp_cfg.assume_final = var_lmtp_assume_final;
+        smtp_cfg.cache_time_limit = var_lmtp_connection_cache_time_limit;
     } else {
         smtp_cfg.helo_name = var_smtp_helo_name;
         smtp_cfg.bind4 = var_smtp_bind_address;
@@ -279,6 +294,7 @@ static void smtp_post_init(const char *service_name, char **argv)
         smtp_cfg.data_xfer_timeout = var_smtp_data_xfer_timeout;
         smtp_cfg.data_done_timeout = var_smtp_data_done_timeout;
         smtp_cfg.quit_timeout = var_smtp_quit_timeout;
+        smtp_cfg.cache_time_limit = var_smtp_connection_cache_time_limit;
     }
     if (*smtp_cfg.helo_name == '\0')
         msg_fatal("%s_%s_name is empty", smtp_cfg.proto, lmtp ? "lhlo" : "helo");
@@ -289,10 +305,18 @@ static void smtp_post_init(const char *service_name, char **argv)
     buf_release(&err);
 }
 
+static void smtp_pre_exit(const char *service_name, char **argv)
+{
+    (void)service_name;
+    (void)argv;
+    smtp_conn_close(&smtp_cfg, &smtp_cache);
+}
+
 int main(int argc, char **argv)
 {
     static const struct server_hooks hooks = {
         .post_init = smtp_post_init,
+        .pre_exit = smtp_pre_exit,
     };
 
     server_single_main(argc, argv, smtp_service, &hooks);

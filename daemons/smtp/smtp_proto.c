@@ -100,6 +100,7 @@ struct smtp_state {
     struct buf acc;
     const struct queue_dir *qd;
     char next_dsn[16]; /* status for the reason when another server is tried */
+    int clean;         /* the session is between transactions: QUIT or reuse */
 };
 
 /* Sets why to Postfix's reason for a broken conversation. */
@@ -111,16 +112,22 @@ static void smtp_lost(struct smtp_state *st, enum smtp_stage stage, struct buf *
     char where[128];
 
     what = smtp_stage_command(stage, st->s.cfg->lmtp);
-    if (stage == STAGE_GREETING)
+    switch (stage) {
+    case STAGE_GREETING:
         snprintf(where, sizeof(where), "receiving the %s", what);
-    else if (stage == STAGE_BODY)
-        snprintf(where, sizeof(where), "sending message body");
-    else if (stage == STAGE_DOT)
-        snprintf(where, sizeof(where), "sending end of data -- message may be sent more than once");
-    else
+        break;
+    case STAGE_EHLO:
+    case STAGE_HELO:
         snprintf(where, sizeof(where), "performing the %s handshake", what);
-    if (stage >= STAGE_MAIL && stage <= STAGE_DATA)
+        break;
+    case STAGE_DOT:
+        /* The server may have taken the message before it went away. */
+        snprintf(where, sizeof(where), "sending end of data -- message may be sent more than once");
+        break;
+    default:
         snprintf(where, sizeof(where), "sending %s", what);
+        break;
+    }
     buf_reset(why);
     if (ss == STREAM_TIMEOUT)
         buf_printf(why, "conversation with %s[%s] timed out while %s", t->host,
@@ -251,36 +258,6 @@ static void smtp_fill_reply(struct smtp_state *st, enum smtp_stage stage)
     for (i = 0; i < st->req->nrcpt; i++)
         if (st->res[i].dsn_status == NULL)
             smtp_result_from_reply(st, i, stage);
-}
-
-void smtp_xtext_append(struct buf *out, const char *text)
-{
-    const unsigned char *p;
-
-    /* RFC 3461 4: '+', '=' and anything outside '!'..'~' as +HH. */
-    for (p = (const unsigned char *)text; *p; p++) {
-        if (*p < '!' || *p > '~' || *p == '+' || *p == '=')
-            buf_printf(out, "+%02X", *p);
-        else
-            buf_append_char(out, *p);
-    }
-}
-
-int smtp_starttls(struct smtp_session *session, struct buf *why)
-{
-    /* STARTTLS milestone: smtp_tls_security_level decides; the EHLO reply
-     * has already recorded SMTP_FEAT_STARTTLS. Plaintext for now. */
-    (void)session;
-    (void)why;
-    return 0;
-}
-
-int smtp_auth(struct smtp_session *session, struct buf *why)
-{
-    /* AUTH milestone: smtp_sasl_auth_enable with session->auth_mechs. */
-    (void)session;
-    (void)why;
-    return 0;
 }
 
 /* Records the server's extensions from an EHLO/LHLO reply. */
@@ -620,7 +597,7 @@ static void smtp_transaction(struct smtp_state *st)
         }
     }
 quit:
-    smtp_quit(st);
+    st->clean = 1; /* the caller says QUIT or keeps the session */
     goto out;
 lost_quiet:
     buf_set(&why, "server accepted DATA without recipients");
@@ -631,75 +608,175 @@ out:
     buf_release(&why);
 }
 
+/* Sets up the per-call state around an open stream. */
+static void smtp_state_init(struct smtp_state *st, const struct smtp_config *cfg,
+                            const struct smtp_target *t, const struct deliver_request *req,
+                            struct deliver_result *res, const struct queue_dir *qd)
+{
+    memset(st, 0, sizeof(*st));
+    st->s.cfg = cfg;
+    st->s.target = t;
+    st->req = req;
+    st->res = res;
+    st->qd = qd;
+    st->lim.max_line = cfg->reply_line_max;
+    st->lim.max_lines = cfg->reply_lines_max;
+    smtp_reply_parsed_init(&st->parsed);
+    buf_init(&st->reply.text);
+    buf_init(&st->line);
+    buf_init(&st->acc);
+    if (t->unix_socket)
+        snprintf(st->s.relay, sizeof(st->s.relay), "%s[%s]", var_myhostname, t->host);
+    else
+        snprintf(st->s.relay, sizeof(st->s.relay), "%s[%s]:%s", t->host, t->addr, t->port);
+}
+
+static void smtp_state_release(struct smtp_state *st)
+{
+    smtp_reply_parsed_release(&st->parsed);
+    buf_release(&st->reply.text);
+    buf_release(&st->line);
+    buf_release(&st->acc);
+}
+
+/* Checks what this server can take before MAIL FROM; 0, or -1 when every
+ * recipient got a result (bounced). */
+static int smtp_precheck(struct smtp_state *st, struct buf *why)
+{
+    const struct smtp_target *t = st->s.target;
+    const struct deliver_request *req = st->req;
+
+    if (st->s.size_limit > 0 && req->data_size > st->s.size_limit) {
+        buf_reset(why);
+        buf_printf(why, "message size %ld exceeds size limit %lld of server %s[%s]", req->data_size,
+                   st->s.size_limit, t->host, t->unix_socket ? t->host : t->addr);
+        smtp_fill(st, DELIVER_STATUS_BOUNCE, "5.3.4", buf_str(why));
+        return -1;
+    }
+    if ((req->flags & DELIVER_FLAG_SMTPUTF8) && !(st->s.features & SMTP_FEAT_SMTPUTF8)) {
+        buf_reset(why);
+        buf_printf(why, "SMTPUTF8 is required, but was not offered by host %s[%s]", t->host,
+                   t->unix_socket ? t->host : t->addr);
+        smtp_fill(st, DELIVER_STATUS_BOUNCE, "5.6.7", buf_str(why));
+        return -1;
+    }
+    return 0;
+}
+
+/* After a transaction: keeps the session for the next request to dest
+ * (cache != NULL and the session ended cleanly), else says QUIT. */
+static void smtp_session_end(struct smtp_state *st, struct smtp_conn *conn,
+                             struct smtp_conn **cache, const char *dest)
+{
+    if (cache != NULL && st->clean && st->s.cfg->cache_time_limit > 0) {
+        if (conn == NULL) {
+            conn = mem_calloc(1, sizeof(*conn));
+            conn->target = *st->s.target;
+        }
+        if (conn->dest != dest) { /* a reused session passes its own */
+            mem_free(conn->dest);
+            conn->dest = mem_strdup(dest);
+        }
+        conn->stream = st->s.stream;
+        conn->features = st->s.features;
+        conn->size_limit = st->s.size_limit;
+        if (conn->auth_mechs != st->s.auth_mechs) {
+            mem_free(conn->auth_mechs);
+            conn->auth_mechs = st->s.auth_mechs;
+        }
+        gettimeofday(&conn->idle_since, NULL);
+        *cache = conn;
+        return;
+    }
+    if (st->clean)
+        smtp_quit(st);
+    stream_free(st->s.stream);
+    mem_free(st->s.auth_mechs);
+    if (conn != NULL) {
+        mem_free(conn->dest);
+        mem_free(conn);
+    }
+}
+
 enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const struct smtp_target *t,
                                        int fd, const struct deliver_request *req,
                                        struct deliver_result *res, struct deliver_times *times,
                                        const struct queue_dir *qd, struct buf *why, char *dsn,
-                                       size_t dsn_size)
+                                       size_t dsn_size, struct smtp_conn **cache, const char *dest)
 {
     struct smtp_state st;
     enum smtp_attempt outcome = SMTP_ATTEMPT_DONE;
     int rc;
 
-    memset(&st, 0, sizeof(st));
-    st.s.cfg = cfg;
-    st.s.target = t;
+    smtp_state_init(&st, cfg, t, req, res, qd);
     st.s.stream = stream_open_fd(fd, 1);
-    st.req = req;
-    st.res = res;
-    st.qd = qd;
-    st.lim.max_line = cfg->reply_line_max;
-    st.lim.max_lines = cfg->reply_lines_max;
-    smtp_reply_parsed_init(&st.parsed);
-    buf_init(&st.reply.text);
-    buf_init(&st.line);
-    buf_init(&st.acc);
-    if (t->unix_socket)
-        snprintf(st.s.relay, sizeof(st.s.relay), "%s[%s]", var_myhostname, t->host);
-    else
-        snprintf(st.s.relay, sizeof(st.s.relay), "%s[%s]:%s", t->host, t->addr, t->port);
-
     rc = smtp_helo(&st, why);
+    if (rc == 0 && (smtp_starttls(&st.s, why) < 0 || smtp_auth(&st.s, why) < 0))
+        rc = 1;
     if (rc > 0) {
         outcome = SMTP_ATTEMPT_NEXT;
-        smtp_quit(&st);
-        goto done;
-    }
-    if (rc < 0) {
-        smtp_quit(&st);
-        goto done;
-    }
-    if (smtp_starttls(&st.s, why) < 0 || smtp_auth(&st.s, why) < 0) {
-        outcome = SMTP_ATTEMPT_NEXT;
-        smtp_quit(&st);
-        goto done;
-    }
-    gettimeofday(&times->conn_done, NULL);
-    if (st.s.size_limit > 0 && req->data_size > st.s.size_limit) {
-        buf_reset(why);
-        buf_printf(why, "message size %ld exceeds size limit %lld of server %s[%s]", req->data_size,
-                   st.s.size_limit, t->host, t->unix_socket ? t->host : t->addr);
-        smtp_fill(&st, DELIVER_STATUS_BOUNCE, "5.3.4", buf_str(why));
-        smtp_quit(&st);
-        goto done;
-    }
-    if ((req->flags & DELIVER_FLAG_SMTPUTF8) && !(st.s.features & SMTP_FEAT_SMTPUTF8)) {
-        buf_reset(why);
-        buf_printf(why, "SMTPUTF8 is required, but was not offered by host %s[%s]", t->host,
-                   t->unix_socket ? t->host : t->addr);
-        smtp_fill(&st, DELIVER_STATUS_BOUNCE, "5.6.7", buf_str(why));
-        smtp_quit(&st);
-        goto done;
-    }
-    smtp_transaction(&st);
-done:
-    if (outcome == SMTP_ATTEMPT_NEXT)
         snprintf(dsn, dsn_size, "%s", st.next_dsn[0] ? st.next_dsn : "4.4.2");
-    stream_free(st.s.stream);
-    smtp_reply_parsed_release(&st.parsed);
-    buf_release(&st.reply.text);
-    buf_release(&st.line);
-    buf_release(&st.acc);
-    mem_free(st.s.auth_mechs);
+        st.clean = 1;
+    } else if (rc < 0) {
+        st.clean = 1;
+    } else {
+        gettimeofday(&times->conn_done, NULL);
+        if (smtp_precheck(&st, why) < 0) {
+            st.clean = 1;
+            cache = NULL;
+        } else {
+            smtp_transaction(&st);
+        }
+    }
+    smtp_session_end(&st, NULL, rc == 0 ? cache : NULL, dest);
+    smtp_state_release(&st);
     return outcome;
+}
+
+int smtp_session_reuse(const struct smtp_config *cfg, struct smtp_conn **cache,
+                       const struct deliver_request *req, struct deliver_result *res,
+                       struct deliver_times *times, const struct queue_dir *qd)
+{
+    struct smtp_conn *conn = *cache;
+    struct smtp_state st;
+    struct buf why = BUF_INIT;
+    int ok;
+
+    *cache = NULL;
+    smtp_state_init(&st, cfg, &conn->target, req, res, qd);
+    st.s.stream = conn->stream;
+    st.s.features = conn->features;
+    st.s.size_limit = conn->size_limit;
+    st.s.auth_mechs = conn->auth_mechs;
+    /* RFC 5321 4.1.1.5: RSET starts the next transaction afresh. */
+    stream_puts(st.s.stream, "RSET\r\n");
+    ok = smtp_flush(&st, STAGE_MAIL, cfg->rset_timeout, &why) == 0 &&
+         smtp_read_reply(&st, cfg->rset_timeout, STAGE_MAIL, &why) == 0 && st.reply.code / 100 == 2;
+    if (ok) {
+        gettimeofday(&times->conn_done, NULL);
+        if (smtp_precheck(&st, &why) < 0)
+            st.clean = 1;
+        else
+            smtp_transaction(&st);
+    }
+    smtp_session_end(&st, conn, ok ? cache : NULL, conn->dest);
+    smtp_state_release(&st);
+    buf_release(&why);
+    return ok ? 0 : -1;
+}
+
+void smtp_conn_close(const struct smtp_config *cfg, struct smtp_conn **cache)
+{
+    struct smtp_conn *conn = *cache;
+    struct smtp_state st;
+
+    if (conn == NULL)
+        return;
+    *cache = NULL;
+    smtp_state_init(&st, cfg, &conn->target, NULL, NULL, NULL);
+    st.s.stream = conn->stream;
+    st.s.auth_mechs = conn->auth_mechs;
+    st.clean = 1;
+    smtp_session_end(&st, conn, NULL, conn->dest);
+    smtp_state_release(&st);
 }

@@ -2,8 +2,9 @@
  * smtpd.h - the SMTP server's per-connection state and the seams between
  * its files: smtpd_main.c (skeleton, connection, command loop),
  * smtpd_cmd.c (one handler per verb), smtpd_data.c (DATA/BDAT and the
- * cleanup conversation), smtpd_check.c (restriction evaluator) and
- * smtpd_reply.c (buffered replies, error accounting, log lines).
+ * cleanup conversation), smtpd_check*.c (restriction evaluator, its
+ * internals in smtpd_check.h) and smtpd_reply.c (buffered replies, error
+ * accounting, log lines).
  * Invariants: every reply goes through smtpd_reply(); "250 ... queued as"
  * is sent only after cleanup answered OK (its file is fsync'ed); no
  * handler parses protocol text itself (lib/smtp does).
@@ -62,11 +63,14 @@ struct smtpd_state {
     struct sockaddr_storage sa;
     socklen_t sa_len;
     int local_client; /* an address of this host: cleanup adds missing headers */
+    const char *service; /* master.cf service name, for anvil */
+    int anvil_exempt;    /* smtpd_client_event_limit_exceptions: -1 not yet known */
+    int anvil_connected; /* anvil counts this connection: disconnect at the end */
     /* Session. */
     char *helo_name;
     const char *protocol; /* "SMTP" or "ESMTP" */
     uint32_t ehlo_offered;
-    int enhanced; /* enhanced status codes in replies */
+    int enhanced;     /* enhanced status codes in replies */
     struct buf where; /* "CONNECT", "EHLO", "DATA (20 bytes)": for timeout/lost logs */
     int error_count;
     int junk_count;
@@ -89,6 +93,7 @@ struct smtpd_state {
     int cleanup_flags; /* CLEANUP_FLAG_HOLD ... from access maps */
     int discard;       /* DISCARD action: accept and throw away */
     struct buf discard_reason;
+    struct buf prepend; /* header lines from PREPEND actions, each ending in '\n' */
     struct smtp_data *data;
     int data_failed; /* a cleanup write failed during content */
     struct buf data_err;
@@ -103,6 +108,8 @@ struct smtpd_state {
 extern int smtpd_bare_lf_mode; /* enum smtp_bare_lf before exclusions */
 /* Logs input the client sent before it was allowed to (after "CONNECT" or "DATA"). */
 void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after);
+/* A read failed: logs "timeout after X" (and sends 421) or "lost connection after X". */
+void smtpd_read_failed(struct smtpd_state *state);
 
 /* smtpd_reply.c: buffered replies (PIPELINING: flushed when input is drained). */
 /* Formats and buffers one reply; 4xx/5xx count as errors (and sleep past the
@@ -118,6 +125,9 @@ void smtpd_where_set(struct smtpd_state *state, const char *where);
 void smtpd_stat(struct smtpd_state *state, enum smtpd_stat which, int ok);
 /* "ehlo=1 mail=1 rcpt=1/2 ... commands=5/6" */
 void smtpd_stats_format(const struct smtpd_state *state, struct buf *out);
+/* Appends data with CR, LF and other control bytes escaped (\r, \n, \ooo):
+ * client text is never logged raw. 8-bit bytes pass (UTF-8 names). */
+void smtpd_escape(struct buf *out, const char *data, size_t len);
 /* "ID" of the open cleanup transaction, or "NOQUEUE". */
 const char *smtpd_queue_id(const struct smtpd_state *state);
 /* Logs "ID: reject: CMD from name[addr]: reply; from=<..> to=<..> proto=.. helo=<..>". */
@@ -139,19 +149,31 @@ void smtpd_data_cmd(struct smtpd_state *state);
 void smtpd_bdat_cmd(struct smtpd_state *state, uint64_t count, int last);
 void smtpd_data_free(struct smtpd_state *state);
 
+/* smtpd_anvil.c: smtpd_client_*_limit through anvil (fail open). */
+enum smtpd_anvil_what { SMTPD_ANVIL_MESSAGE, SMTPD_ANVIL_RECIPIENT };
+/* Reads the limits (pre_init); fatal on a bad exceptions list. */
+void smtpd_anvil_init(void);
+/* At connect: 0, or -1 with the 421 reply sent and state->quit set. */
+int smtpd_anvil_connect(struct smtpd_state *state);
+/* At the end of every session that smtpd_anvil_connect() registered. */
+void smtpd_anvil_disconnect(struct smtpd_state *state);
+/* At MAIL / RCPT: 0, or -1 with the 450 reply sent and the warning logged. */
+int smtpd_anvil_event(struct smtpd_state *state, enum smtpd_anvil_what what);
+
 /* smtpd_check.c: the restriction evaluator. */
 void smtpd_check_init(void);
 /* Is the client in mynetworks? In a network list of the same syntax? */
 int smtpd_check_mynetworks(const struct smtpd_state *state);
 int smtpd_check_in_networks(const struct smtpd_state *state, const char *list);
 /* Each returns 0 (go on) or -1 with state->check_reply set and the reject
- * logged. delay_reject governs which stages run where: the callers call
- * all of them; a stage that must wait returns 0. */
-int smtpd_check_client(struct smtpd_state *state);
+ * logged. smtpd_delay_reject governs where the client, HELO and sender
+ * lists run: at HELO/MAIL when it is "no", else inside smtpd_check_rcpt(). */
 int smtpd_check_helo(struct smtpd_state *state, const char *helo);
 int smtpd_check_mail(struct smtpd_state *state, const char *sender);
 int smtpd_check_rcpt(struct smtpd_state *state, const char *rcpt);
 int smtpd_check_data(struct smtpd_state *state);
+/* smtpd_end_of_data_restrictions, after the content and before cleanup's verdict. */
+int smtpd_check_eod(struct smtpd_state *state);
 /* VRFY: 0 if the address may exist, -1 with check_reply. */
 int smtpd_check_vrfy(struct smtpd_state *state, const char *addr);
 

@@ -15,7 +15,7 @@
 #include "conf/conf.h"
 #include "smtp/smtp_addr.h"
 #include "smtp/smtp_reply.h"
-#include "smtpd/smtpd.h"
+#include "smtpd.h"
 #include "util/mem.h"
 #include "util/msg.h"
 
@@ -41,6 +41,7 @@ void smtpd_transaction_reset(struct smtpd_state *state)
     state->cleanup_flags = 0;
     state->discard = 0;
     buf_reset(&state->discard_reason);
+    buf_reset(&state->prepend);
     state->bdat_active = 0;
     state->bdat_error = 0;
     state->bdat_bytes = 0;
@@ -52,6 +53,18 @@ static void smtpd_cmd_fail(struct smtpd_state *state, enum smtpd_stat which, con
 {
     smtpd_stat(state, which, 0);
     smtpd_reply_line(state, reply);
+}
+
+/* The HELO name as kept for logs and the Received: header: control
+ * characters become '?' so that they can never reach either. */
+static char *smtpd_cmd_clean_name(const char *name)
+{
+    char *copy = mem_strdup(name), *p;
+
+    for (p = copy; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return copy;
 }
 
 static void smtpd_cmd_helo(struct smtpd_state *state, int esmtp)
@@ -73,7 +86,7 @@ static void smtpd_cmd_helo(struct smtpd_state *state, int esmtp)
     /* RFC 5321 4.1.4: a new EHLO/HELO ends any transaction. */
     smtpd_transaction_reset(state);
     mem_free(state->helo_name);
-    state->helo_name = mem_strdup(state->cmd.rest);
+    state->helo_name = smtpd_cmd_clean_name(state->cmd.rest);
     smtpd_stat(state, which, 1);
     if (!esmtp) {
         state->protocol = "SMTP";
@@ -119,17 +132,23 @@ static void smtpd_cmd_mail(struct smtpd_state *state)
         buf_release(&reply);
         return;
     }
+    /* smtpd_client_message_rate_limit: counted once the command is well
+     * formed, before its parameters and the restrictions (Postfix's place). */
+    if (smtpd_anvil_event(state, SMTPD_ANVIL_MESSAGE) < 0) {
+        smtpd_stat(state, SMTPD_STAT_MAIL, 0);
+        buf_release(&reply);
+        return;
+    }
     if (smtp_esmtp_mail(&state->mail_params, state->cmd.argv + first, state->cmd.argc - first,
-                        &eopts, &reply)
-        < 0) {
+                        &eopts, &reply) < 0) {
         smtpd_cmd_fail(state, SMTPD_STAT_MAIL, buf_str(&reply));
         buf_release(&reply);
         return;
     }
     buf_release(&reply);
     smtp_addr_init(&addr);
-    flags = SMTP_ADDR_NULL_OK | (var_strict_rfc821_envelopes ? SMTP_ADDR_STRICT : 0)
-            | (var_smtputf8_enable ? SMTP_ADDR_UTF8 : 0);
+    flags = SMTP_ADDR_NULL_OK | (var_strict_rfc821_envelopes ? SMTP_ADDR_STRICT : 0) |
+            (var_smtputf8_enable ? SMTP_ADDR_UTF8 : 0);
     if (smtp_addr_parse(&addr, path, path_len, flags, (size_t)var_line_length_limit) < 0) {
         smtp_addr_release(&addr);
         smtpd_stat(state, SMTPD_STAT_MAIL, 0);
@@ -177,10 +196,14 @@ static void smtpd_cmd_rcpt(struct smtpd_state *state)
         buf_release(&reply);
         return;
     }
+    if (smtpd_anvil_event(state, SMTPD_ANVIL_RECIPIENT) < 0) {
+        smtpd_stat(state, SMTPD_STAT_RCPT, 0);
+        buf_release(&reply);
+        return;
+    }
     smtp_rcpt_params_init(&params);
-    if (smtp_esmtp_rcpt(&params, state->cmd.argv + first, state->cmd.argc - first, &eopts,
-                        &reply)
-        < 0) {
+    if (smtp_esmtp_rcpt(&params, state->cmd.argv + first, state->cmd.argc - first, &eopts, &reply) <
+        0) {
         smtpd_cmd_fail(state, SMTPD_STAT_RCPT, buf_str(&reply));
         smtp_rcpt_params_release(&params);
         buf_release(&reply);
@@ -188,8 +211,8 @@ static void smtpd_cmd_rcpt(struct smtpd_state *state)
     }
     buf_release(&reply);
     smtp_addr_init(&addr);
-    flags = (var_strict_rfc821_envelopes ? SMTP_ADDR_STRICT : 0)
-            | (var_smtputf8_enable ? SMTP_ADDR_UTF8 : 0);
+    flags = (var_strict_rfc821_envelopes ? SMTP_ADDR_STRICT : 0) |
+            (var_smtputf8_enable ? SMTP_ADDR_UTF8 : 0);
     if (smtp_addr_parse(&addr, path, path_len, flags, (size_t)var_line_length_limit) < 0) {
         smtpd_stat(state, SMTPD_STAT_RCPT, 0);
         smtpd_reply(state, 501, "5.1.3", "Bad recipient address syntax");
@@ -197,8 +220,12 @@ static void smtpd_cmd_rcpt(struct smtpd_state *state)
     }
     if (state->rcpt_count >= (size_t)var_smtpd_recipient_limit) {
         smtpd_stat(state, SMTPD_STAT_RCPT, 0);
-        state->rcpt_overshoot++;
         smtpd_reply(state, 452, "4.5.3", "Error: too many recipients");
+        /* Postfix: recipients over the limit count as errors only past
+         * smtpd_recipient_overshoot_limit (a legitimate bulk sender just
+         * sends the rest in another transaction). */
+        if (++state->rcpt_overshoot <= var_smtpd_recipient_overshoot_limit)
+            state->error_count--;
         goto done;
     }
     if (smtpd_check_rcpt(state, buf_str(&addr.internal)) < 0) {
@@ -223,8 +250,8 @@ static void smtpd_cmd_rcpt(struct smtpd_state *state)
     state->rcpt_count++;
     /* The queue file is created at the first valid recipient
      * (smtpd_delay_open_until_valid_rcpt), as Postfix does. */
-    if ((state->cleanup == NULL && smtpd_data_open(state) < 0)
-        || smtpd_data_add_rcpt(state, rcpt) < 0) {
+    if ((state->cleanup == NULL && smtpd_data_open(state) < 0) ||
+        smtpd_data_add_rcpt(state, rcpt) < 0) {
         if (state->cleanup != NULL) {
             msg_warn("%s: cleanup: %s", smtpd_queue_id(state), buf_str(&state->data_err));
             cleanup_client_close(state->cleanup);
@@ -264,8 +291,7 @@ static void smtpd_cmd_vrfy(struct smtpd_state *state)
     arg = state->cmd.argv[1];
     smtp_addr_init(&addr);
     if (smtp_addr_parse(&addr, arg, strlen(arg), var_smtputf8_enable ? SMTP_ADDR_UTF8 : 0,
-                        (size_t)var_line_length_limit)
-        < 0) {
+                        (size_t)var_line_length_limit) < 0) {
         smtpd_stat(state, SMTPD_STAT_VRFY, 0);
         smtpd_reply(state, 501, "5.1.3", "Bad recipient address syntax");
     } else if (smtpd_check_vrfy(state, buf_str(&addr.internal)) < 0) {
@@ -289,6 +315,11 @@ static void smtpd_cmd_etrn(struct smtpd_state *state)
         return;
     }
     buf_release(&reply);
+    if (state->helo_name == NULL) {
+        smtpd_stat(state, SMTPD_STAT_ETRN, 0);
+        smtpd_reply(state, 503, "5.5.1", "Error: send HELO/EHLO first");
+        return;
+    }
     if (state->sender != NULL) {
         smtpd_stat(state, SMTPD_STAT_ETRN, 0);
         smtpd_reply(state, 503, "5.5.1", "Error: MAIL transaction in progress");

@@ -21,7 +21,7 @@
 #include "server/instance.h"
 #include "smtp/smtp_addr.h"
 #include "smtp/smtp_reply.h"
-#include "smtpd/smtpd.h"
+#include "smtpd.h"
 #include "util/mem.h"
 #include "util/msg.h"
 #include "util/stream.h"
@@ -129,9 +129,15 @@ static void smtpd_data_received(struct smtpd_state *state)
 {
     struct buf hdr = BUF_INIT, date = BUF_INIT;
 
+    /* Headers from PREPEND actions go above ours, as Postfix writes them. */
+    if (buf_len(&state->prepend) > 0)
+        smtpd_data_output(state, buf_str(&state->prepend), buf_len(&state->prepend), 0);
     mail_date_format(&date, state->arrival);
-    buf_printf(&hdr, "Received: from %s (%s [%s])\n", state->helo_name ? state->helo_name : "unknown",
-               state->name, state->addr);
+    /* Without HELO the client's name stands in; an IPv6 address is
+     * written as an RFC 5321 address literal ("IPv6:..."). */
+    buf_printf(&hdr, "Received: from %s (%s [%s%s])\n",
+               state->helo_name ? state->helo_name : state->name, state->name,
+               strchr(state->addr, ':') ? "IPv6:" : "", state->addr);
     buf_printf(&hdr, "\tby %s (%s) with %s id %s", var_myhostname, var_mail_name, state->protocol,
                smtpd_queue_id(state));
     if (state->rcpt_count == 1) {
@@ -153,8 +159,8 @@ static void smtpd_data_begin(struct smtpd_state *state)
 
     if (state->data == NULL) {
         opts.bare_lf = (enum smtp_bare_lf)smtpd_bare_lf_mode;
-        if (opts.bare_lf != SMTP_BARE_LF_NO
-            && smtpd_check_in_networks(state, var_smtpd_forbid_bare_newline_exclusions))
+        if (opts.bare_lf != SMTP_BARE_LF_NO &&
+            smtpd_check_in_networks(state, var_smtpd_forbid_bare_newline_exclusions))
             opts.bare_lf = SMTP_BARE_LF_NO;
         opts.line_limit = (size_t)var_line_length_limit;
         opts.size_limit = var_message_size_limit > 0 ? (uint64_t)var_message_size_limit : 0;
@@ -184,8 +190,8 @@ static void smtpd_data_cleanup_reply(struct smtpd_state *state, int status, cons
         int code = (status & CLEANUP_STAT_CONT) ? 550 : 451;
 
         /* cleanup's reason is "X.Y.Z text": keep its code when it fits. */
-        if (sscanf(reason, "%15[0-9.]%n", dsn, &n) == 1 && reason[n] == ' '
-            && smtp_reply_dsn_valid(dsn, code)) {
+        if (sscanf(reason, "%15[0-9.]%n", dsn, &n) == 1 && reason[n] == ' ' &&
+            smtp_reply_dsn_valid(dsn, code)) {
             text = reason + n + 1;
         } else {
             snprintf(dsn, sizeof(dsn), "%s", code == 550 ? "5.7.1" : "4.7.1");
@@ -212,7 +218,9 @@ static int smtpd_data_finish(struct smtpd_state *state, const char *what)
     int status, queued = 0;
 
     snprintf(qid, sizeof(qid), "%s", smtpd_queue_id(state));
-    if (dst != SMTP_DATA_OK) {
+    if (dst == SMTP_DATA_OK && !state->data_failed && smtpd_check_eod(state) < 0) {
+        smtpd_reply_line(state, buf_str(&state->check_reply));
+    } else if (dst != SMTP_DATA_OK) {
         smtp_data_reply(state->data, var_myhostname, var_smtpd_forbid_bare_newline_reject_code,
                         &reply);
         if (dst == SMTP_DATA_BARE_LF)
@@ -225,7 +233,7 @@ static int smtpd_data_finish(struct smtpd_state *state, const char *what)
     } else if (state->discard) {
         msg_info("%s: discard: END-OF-MESSAGE from %s: %s", qid, state->namaddr,
                  buf_str(&state->discard_reason));
-        smtpd_reply(state, 250, "2.0.0", "Ok: %s queued as %s", what, qid);
+        smtpd_reply(state, 250, "2.0.0", "Ok: %s%squeued as %s", what, *what ? " " : "", qid);
         queued = 1;
     } else if (cleanup_client_finish(state->cleanup, &status, &reason, &state->data_err) < 0) {
         msg_warn("%s: cleanup: %s", qid, buf_str(&state->data_err));
@@ -239,6 +247,7 @@ static int smtpd_data_finish(struct smtpd_state *state, const char *what)
     buf_release(&reply);
     buf_release(&reason);
     smtpd_transaction_reset(state);
+    smtpd_where_set(state, "END-OF-MESSAGE");
     return queued;
 }
 
@@ -306,20 +315,8 @@ void smtpd_data_cmd(struct smtpd_state *state)
     }
     if (buf_len(&early) > 0) {
         struct buf text = BUF_INIT;
-        size_t i;
 
-        for (i = 0; i < buf_len(&early); i++) {
-            unsigned char ch = (unsigned char)buf_str(&early)[i];
-
-            if (ch == '\r')
-                buf_append_str(&text, "\\r");
-            else if (ch == '\n')
-                buf_append_str(&text, "\\n");
-            else if (ch < 0x20 || ch >= 0x7f)
-                buf_printf(&text, "\\%03o", ch);
-            else
-                buf_append_char(&text, ch);
-        }
+        smtpd_escape(&text, buf_str(&early), buf_len(&early));
         msg_info("improper command pipelining after DATA from %s: %s", state->namaddr,
                  buf_str(&text));
         buf_release(&text);
@@ -358,8 +355,8 @@ void smtpd_bdat_cmd(struct smtpd_state *state, uint64_t count, int last)
     uint64_t left = count;
     int ok;
 
-    if (state->sender == NULL || state->rcpt_count == 0 || state->cleanup == NULL
-        || state->bdat_error) {
+    if (state->sender == NULL || state->rcpt_count == 0 || state->cleanup == NULL ||
+        state->bdat_error) {
         /* The chunk must be read anyway: it is not commands. */
         if (smtpd_bdat_skip(state, count) < 0) {
             smtpd_stat(state, SMTPD_STAT_BDAT, 0);
@@ -430,8 +427,8 @@ void smtpd_bdat_cmd(struct smtpd_state *state, uint64_t count, int last)
         if (state->data_failed) {
             buf_set(&reply, "451 4.3.0 Error: queue file write error");
         } else {
-            smtp_data_reply(state->data, var_myhostname,
-                            var_smtpd_forbid_bare_newline_reject_code, &reply);
+            smtp_data_reply(state->data, var_myhostname, var_smtpd_forbid_bare_newline_reject_code,
+                            &reply);
         }
         smtpd_reply_line(state, buf_str(&reply));
         buf_release(&reply);

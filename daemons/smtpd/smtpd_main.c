@@ -21,7 +21,7 @@
 
 #include "conf/conf.h"
 #include "server/server.h"
-#include "smtpd/smtpd.h"
+#include "smtpd.h"
 #include "util/mem.h"
 #include "util/msg.h"
 #include "util/str.h"
@@ -35,8 +35,7 @@ static void smtpd_peer_addr(struct smtpd_state *state)
     char host[NI_MAXHOST], serv[NI_MAXSERV];
 
     if (getnameinfo((struct sockaddr *)&state->sa, state->sa_len, host, sizeof(host), serv,
-                    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV)
-        != 0) {
+                    sizeof(serv), NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
         state->addr = mem_strdup("unknown");
         state->port = mem_strdup("unknown");
         return;
@@ -57,8 +56,8 @@ static int smtpd_peer_forward_ok(const struct smtpd_state *state, const char *na
     if (getaddrinfo(name, NULL, &hints, &res) != 0)
         return 0;
     for (ai = res; ai != NULL && !ok; ai = ai->ai_next) {
-        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST)
-            != 0)
+        if (getnameinfo(ai->ai_addr, ai->ai_addrlen, host, sizeof(host), NULL, 0, NI_NUMERICHOST) !=
+            0)
             continue;
         ok = strcmp(str_prefix(host, "::ffff:") ? host + 7 : host, state->addr) == 0;
     }
@@ -71,10 +70,8 @@ static void smtpd_peer_name(struct smtpd_state *state)
     char host[NI_MAXHOST];
 
     state->reverse_name = NULL;
-    if (var_smtpd_peername_lookup
-        && getnameinfo((struct sockaddr *)&state->sa, state->sa_len, host, sizeof(host), NULL, 0,
-                       NI_NAMEREQD)
-               == 0) {
+    if (var_smtpd_peername_lookup && getnameinfo((struct sockaddr *)&state->sa, state->sa_len, host,
+                                                 sizeof(host), NULL, 0, NI_NAMEREQD) == 0) {
         state->reverse_name = mem_strdup(host);
         /* A PTR record is the client's claim; only the forward lookup
          * agreeing makes it the client's name (Postfix's rule). */
@@ -97,10 +94,9 @@ static int smtpd_peer_is_local(const struct smtpd_state *state)
 
     if (str_prefix(state->addr, "127.") || strcmp(state->addr, "::1") == 0)
         return 1;
-    if (getsockname(stream_fd(state->client), (struct sockaddr *)&me, &me_len) < 0
-        || getnameinfo((struct sockaddr *)&me, me_len, host, sizeof(host), NULL, 0,
-                       NI_NUMERICHOST)
-               != 0)
+    if (getsockname(stream_fd(state->client), (struct sockaddr *)&me, &me_len) < 0 ||
+        getnameinfo((struct sockaddr *)&me, me_len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) !=
+            0)
         return 0;
     return strcmp(str_prefix(host, "::ffff:") ? host + 7 : host, state->addr) == 0;
 }
@@ -116,14 +112,17 @@ static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
     buf_init(&state->line);
     buf_init(&state->check_reply);
     buf_init(&state->discard_reason);
+    buf_init(&state->prepend);
     buf_init(&state->data_err);
     smtp_cmd_init(&state->cmd);
     smtp_mail_params_init(&state->mail_params);
     state->protocol = "SMTP";
     state->enhanced = 1;
+    state->anvil_exempt = -1;
     state->sa_len = sizeof(state->sa);
-    if (getpeername(stream_fd(client), (struct sockaddr *)&state->sa, &state->sa_len) < 0) {
-        /* Not a socket (-S on a terminal or pipe): a local client. */
+    if (getpeername(stream_fd(client), (struct sockaddr *)&state->sa, &state->sa_len) < 0 ||
+        (state->sa.ss_family != AF_INET && state->sa.ss_family != AF_INET6)) {
+        /* Not an IP socket (-S on a pipe, a UNIX socket): a local client. */
         state->sa_len = 0;
         state->addr = mem_strdup("127.0.0.1");
         state->port = mem_strdup("0");
@@ -159,6 +158,7 @@ static void smtpd_state_free(struct smtpd_state *state)
     buf_release(&state->line);
     buf_release(&state->check_reply);
     buf_release(&state->discard_reason);
+    buf_release(&state->prepend);
     buf_release(&state->data_err);
 }
 
@@ -169,30 +169,18 @@ void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after)
     char peek[100];
     struct buf text = BUF_INIT;
     ssize_t n;
-    size_t i;
 
     n = recv(stream_fd(state->client), peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
     if (n <= 0)
         return;
-    for (i = 0; i < (size_t)n; i++) {
-        unsigned char ch = (unsigned char)peek[i];
-
-        if (ch == '\r')
-            buf_append_str(&text, "\\r");
-        else if (ch == '\n')
-            buf_append_str(&text, "\\n");
-        else if (ch < 0x20 || ch >= 0x7f)
-            buf_printf(&text, "\\%03o", ch);
-        else
-            buf_append_char(&text, ch);
-    }
+    smtpd_escape(&text, peek, (size_t)n);
     msg_info("improper command pipelining after %s from %s: %s", after, state->namaddr,
              buf_str(&text));
     buf_release(&text);
 }
 
 /* The end of a session that did not end with QUIT. */
-static void smtpd_read_failed(struct smtpd_state *state)
+void smtpd_read_failed(struct smtpd_state *state)
 {
     if (stream_error(state->client) == STREAM_TIMEOUT) {
         msg_info("timeout after %s from %s", buf_str(&state->where), state->namaddr);
@@ -216,22 +204,21 @@ static void smtpd_command_loop(struct smtpd_state *state)
         /* PIPELINING: replies wait while the client has more commands
          * in our buffer, so that a group is answered in one write. */
         if (stream_pending(state->client) == 0 && smtpd_reply_flush(state) < 0) {
-            msg_info("lost connection after %s from %s", buf_str(&state->where),
-                     state->namaddr);
+            msg_info("lost connection after %s from %s", buf_str(&state->where), state->namaddr);
             return;
         }
         len = stream_read_line(state->client, &state->line, (size_t)var_line_length_limit,
                                &truncated);
-        if (len < 0 || (len == 0 && stream_error(state->client) != STREAM_OK)
-            || (stream_error(state->client) == STREAM_EOF
-                && (len == 0 || buf_str(&state->line)[len - 1] != '\n'))) {
+        if (len < 0 || (len == 0 && stream_error(state->client) != STREAM_OK) ||
+            (stream_error(state->client) == STREAM_EOF &&
+             (len == 0 || buf_str(&state->line)[len - 1] != '\n'))) {
             (void)smtpd_reply_flush(state);
             smtpd_read_failed(state);
             return;
         }
         if (truncated) {
-            msg_warn("%s: request longer than %d: %.30s...", state->namaddr,
-                     var_line_length_limit, buf_str(&state->line));
+            msg_warn("%s: request longer than %d: %.30s...", state->namaddr, var_line_length_limit,
+                     buf_str(&state->line));
             if (stream_skip_line(state->client) < 0) {
                 (void)smtpd_reply_flush(state);
                 smtpd_read_failed(state);
@@ -239,8 +226,7 @@ static void smtpd_command_loop(struct smtpd_state *state)
             }
         }
         if (state->error_count >= var_smtpd_hard_error_limit) {
-            msg_info("too many errors after %s from %s", buf_str(&state->where),
-                     state->namaddr);
+            msg_info("too many errors after %s from %s", buf_str(&state->where), state->namaddr);
             smtpd_reply(state, 421, "4.7.0", "%s Error: too many errors", var_myhostname);
             state->quit = 1;
             break;
@@ -262,16 +248,23 @@ static void smtpd_service(struct stream *client, const char *service_name, char 
     struct smtpd_state state;
     struct buf stats = BUF_INIT;
 
-    (void)service_name;
     (void)argv;
     stream_set_timeout(client, var_smtpd_timeout * 1000L);
     stream_set_deadline_mode(client, var_smtpd_per_request_deadline ? STREAM_DEADLINE_CALL
                                                                     : STREAM_DEADLINE_WAIT);
     smtpd_state_init(&state, client);
+    state.service = service_name;
     msg_info("connect from %s", state.namaddr);
     smtpd_log_improper_pipelining(&state, "CONNECT");
-    smtpd_reply(&state, 220, NULL, "%s", var_smtpd_banner);
-    smtpd_command_loop(&state);
+    /* Over a connection limit: 421 instead of the greeting, then the
+     * disconnect line (Postfix's order). */
+    if (smtpd_anvil_connect(&state) == 0) {
+        smtpd_reply(&state, 220, NULL, "%s", var_smtpd_banner);
+        smtpd_command_loop(&state);
+    } else {
+        (void)smtpd_reply_flush(&state);
+    }
+    smtpd_anvil_disconnect(&state);
     smtpd_stats_format(&state, &stats);
     msg_info("disconnect from %s%s", state.namaddr, buf_str(&stats));
     buf_release(&stats);
@@ -288,6 +281,7 @@ static void smtpd_pre_init(const char *service_name, char **argv)
         msg_fatal("bad smtpd_forbid_bare_newline value: %s", var_smtpd_forbid_bare_newline);
     smtpd_bare_lf_mode = (int)mode;
     smtpd_check_init();
+    smtpd_anvil_init();
 }
 
 int main(int argc, char **argv)

@@ -16,7 +16,7 @@
 
 #include "conf/conf.h"
 #include "smtp/smtp_reply.h"
-#include "smtpd/smtpd.h"
+#include "smtpd.h"
 #include "util/msg.h"
 #include "util/stream.h"
 
@@ -37,8 +37,7 @@ int smtpd_reply_flush(struct smtpd_state *state)
     return stream_flush(state->client);
 }
 
-static void smtpd_reply_text(struct smtpd_state *state, int code, const char *dsn,
-                             const char *text)
+static void smtpd_reply_text(struct smtpd_state *state, int code, const char *dsn, const char *text)
 {
     if (code >= 400 && code != 421) {
         state->error_count++;
@@ -71,8 +70,8 @@ void smtpd_reply_line(struct smtpd_state *state, const char *line)
     const char *text;
     int code;
 
-    if (smtp_reply_split(line, &code, dsn, sizeof(dsn), &text) < 0
-        || (dsn[0] != '\0' && !smtp_reply_dsn_valid(dsn, code))) {
+    if (smtp_reply_split(line, &code, dsn, sizeof(dsn), &text) < 0 ||
+        (dsn[0] != '\0' && !smtp_reply_dsn_valid(dsn, code))) {
         msg_warn("malformed reply text: %.100s", line);
         smtpd_reply_text(state, 451, "4.3.0", "Error: internal error");
         return;
@@ -114,6 +113,24 @@ void smtpd_stats_format(const struct smtpd_state *state, struct buf *out)
         buf_printf(out, " commands=%d/%d", ok, total);
 }
 
+void smtpd_escape(struct buf *out, const char *data, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)data[i];
+
+        if (ch == '\r')
+            buf_append_str(out, "\\r");
+        else if (ch == '\n')
+            buf_append_str(out, "\\n");
+        else if (ch < 0x20 || ch == 0x7f)
+            buf_printf(out, "\\%03o", ch);
+        else
+            buf_append_char(out, ch);
+    }
+}
+
 const char *smtpd_queue_id(const struct smtpd_state *state)
 {
     return state->cleanup ? cleanup_client_queue_id(state->cleanup) : "NOQUEUE";
@@ -122,10 +139,10 @@ const char *smtpd_queue_id(const struct smtpd_state *state)
 void smtpd_log_reject(const struct smtpd_state *state, const char *action, const char *cmd,
                       const char *reply, const char *rcpt)
 {
-    struct buf line = BUF_INIT;
+    struct buf line = BUF_INIT, safe = BUF_INIT;
 
-    buf_printf(&line, "%s: %s: %s from %s: %s;", smtpd_queue_id(state), action, cmd,
-               state->namaddr, reply);
+    buf_printf(&line, "%s: %s: %s from %s: %s;", smtpd_queue_id(state), action, cmd, state->namaddr,
+               reply);
     if (state->sender)
         buf_printf(&line, " from=<%s>", state->sender);
     if (rcpt)
@@ -133,6 +150,9 @@ void smtpd_log_reject(const struct smtpd_state *state, const char *action, const
     buf_printf(&line, " proto=%s", state->protocol);
     if (state->helo_name)
         buf_printf(&line, " helo=<%s>", state->helo_name);
-    msg_info("%s", buf_str(&line));
+    buf_reset(&safe);
+    smtpd_escape(&safe, buf_str(&line), buf_len(&line));
+    msg_info("%s", buf_str(&safe));
     buf_release(&line);
+    buf_release(&safe);
 }

@@ -111,14 +111,38 @@ void conf_load_or_die(void)
     buf_release(&err);
 }
 
+/* Cached values may be referenced by var_<name> globals and by callers that
+ * kept a conf_get() result, so a cache that is dropped (an override set
+ * after conf_apply_globals(), a new main.cf) is retired, not freed, until
+ * conf_reset() starts over. */
+static struct htable **conf_retired;
+static size_t conf_retired_count;
+
+static void conf_retire(struct htable *table)
+{
+    conf_retired = mem_realloc_array(conf_retired, conf_retired_count + 1, sizeof(*conf_retired));
+    conf_retired[conf_retired_count++] = table;
+}
+
 static void conf_clear_cache(void)
 {
-    htable_free(conf.cache, mem_free);
-    htable_free(conf.defaults, mem_free);
+    conf_retire(conf.cache);
+    conf_retire(conf.defaults);
     htable_free(conf.undefined, NULL);
     conf.cache = htable_new(1024);
     conf.defaults = htable_new(16);
     conf.undefined = htable_new(16);
+}
+
+static void conf_free_retired(void)
+{
+    size_t i;
+
+    for (i = 0; i < conf_retired_count; i++)
+        htable_free(conf_retired[i], mem_free);
+    mem_free(conf_retired);
+    conf_retired = NULL;
+    conf_retired_count = 0;
 }
 
 void conf_reset(void)
@@ -132,6 +156,7 @@ void conf_reset(void)
     conf.overrides = htable_new(16);
     conf.services = htable_new(16);
     conf_clear_cache();
+    conf_free_retired();
 }
 
 void conf_set_override(const char *name, const char *value)
@@ -159,7 +184,8 @@ void conf_register_services(const struct master_cf *mcf)
         if (e->command && param_is_delivery_command(e->command))
             htable_put(conf.services, e->field[0], (void *)1);
     }
-    conf_clear_cache();
+    /* The cache stays: names that become known had no value before, so
+     * nothing cached can change. */
 }
 
 int conf_is_transport_service(const char *service)

@@ -28,6 +28,8 @@ int conf_load(struct buf *err);
 void conf_load_or_die(void);
 const char *conf_main_path(void);
 const struct maincf *conf_maincf(void);
+/* Forgets everything (reload): pointers from earlier conf_get() calls and
+ * var_<name> globals become invalid; call conf_apply_globals() again. */
 void conf_reset(void);
 
 /* -o name=value for this process. */

@@ -183,7 +183,7 @@ enum dns_status dns_reply_parse(const unsigned char *pkt, size_t len, const char
     unsigned flags, rcode, qdcount, ancount, i;
     size_t pos = DNS_HDR_LEN, kept = 0;
     struct dns_raw_rr *raw = NULL;
-    size_t nraw = 0, hops = 0;
+    size_t nraw = 0, hops = 0, start = list->count;
     enum dns_status status;
 
     *cname = NULL;
@@ -280,8 +280,14 @@ enum dns_status dns_reply_parse(const unsigned char *pkt, size_t len, const char
         rr.type = qtype;
         rr.ttl = raw[i].ttl;
         if (dns_rr_decode(pkt, len, &raw[i], &rr) < 0) {
+            /* All or nothing: drop what this answer added. */
             mem_free(rr.data);
             mem_free(raw);
+            while (list->count > start) {
+                list->count--;
+                mem_free(list->rr[list->count].name);
+                mem_free(list->rr[list->count].data);
+            }
             return dns_bad(why, "bad record data");
         }
         if (kept >= DNS_RR_MAX) {

@@ -67,8 +67,7 @@ static int bounce_get_str(const struct attr_group *g, const char *name, int requ
     return 0;
 }
 
-int bounce_decode_request(const struct attr_msg *msg, struct bounce_request *req,
-                          struct buf *err)
+int bounce_decode_request(const struct attr_msg *msg, struct bounce_request *req, struct buf *err)
 {
     const struct attr_group *top = attr_msg_top(msg);
     char *kind = NULL;
@@ -86,10 +85,10 @@ int bounce_decode_request(const struct attr_msg *msg, struct bounce_request *req
         buf_printf(err, "bounce protocol: unknown request");
         goto bad;
     }
-    if (bounce_get_str(top, "queue_name", 1, &req->queue_name, err) < 0
-        || bounce_get_str(top, "queue_id", 1, &req->queue_id, err) < 0
-        || bounce_get_str(top, "sender", 0, &req->sender, err) < 0
-        || bounce_get_str(top, "envid", 0, &req->envid, err) < 0)
+    if (bounce_get_str(top, "queue_name", 1, &req->queue_name, err) < 0 ||
+        bounce_get_str(top, "queue_id", 1, &req->queue_id, err) < 0 ||
+        bounce_get_str(top, "sender", 0, &req->sender, err) < 0 ||
+        bounce_get_str(top, "envid", 0, &req->envid, err) < 0)
         goto bad;
     /* These name a file: nothing but a queue and an ID may reach a path. */
     if (!queue_name_valid(req->queue_name)) {
@@ -101,8 +100,8 @@ int bounce_decode_request(const struct attr_msg *msg, struct bounce_request *req
         goto bad;
     }
     f = attr_get_int(top, "ret", &ret);
-    if (f == ATTR_WRONG_TYPE || (f == ATTR_FOUND && ret != 0 && ret != QUEUE_DSN_RET_FULL
-                                 && ret != QUEUE_DSN_RET_HDRS)) {
+    if (f == ATTR_WRONG_TYPE ||
+        (f == ATTR_FOUND && ret != 0 && ret != QUEUE_DSN_RET_FULL && ret != QUEUE_DSN_RET_HDRS)) {
         buf_printf(err, "bounce protocol: attribute ret: %s",
                    f == ATTR_FOUND ? "out of range" : attr_find_str(f));
         goto bad;

@@ -62,8 +62,7 @@ void bounce_attr_limits(struct attr_limits *lim);
 void bounce_encode_request(struct buf *out, const struct bounce_request *req);
 /* 0 with req filled (strings are copies; free with bounce_request_free),
  * or -1 with the reason in err and req empty. */
-int bounce_decode_request(const struct attr_msg *msg, struct bounce_request *req,
-                          struct buf *err);
+int bounce_decode_request(const struct attr_msg *msg, struct bounce_request *req, struct buf *err);
 void bounce_request_free(struct bounce_request *req);
 
 void bounce_encode_reply(struct buf *out, int status, const char *reason);

@@ -159,8 +159,7 @@ size_t dsn_select(struct recipient_log_entry *rcpt, size_t n, enum dsn_kind kind
         }
     }
     for (i = 0; i < n; i++) {
-        if (rcpt[i].recipient == NULL
-            || (for_sender && !dsn_notify_wants(rcpt[i].notify, kind))) {
+        if (rcpt[i].recipient == NULL || (for_sender && !dsn_notify_wants(rcpt[i].notify, kind))) {
             recipient_log_entry_free(&rcpt[i]);
             recipient_log_entry_init(&rcpt[i]);
             continue;
@@ -302,8 +301,8 @@ static void dsn_put_status(struct buf *out, const struct dsn_notice *n,
             dsn_put_clean(out, e->dsn_orcpt);
         } else {
             buf_append_str(out, "rfc822;");
-            dsn_put_clean(out, e->orig_rcpt && e->orig_rcpt[0] ? e->orig_rcpt
-                                                               : dsn_str(e->recipient));
+            dsn_put_clean(out,
+                          e->orig_rcpt && e->orig_rcpt[0] ? e->orig_rcpt : dsn_str(e->recipient));
         }
         buf_append_str(out, "\nAction: ");
         dsn_put_clean(out, e->action && e->action[0] ? e->action : dsn_default_action(n->kind));
@@ -396,7 +395,7 @@ struct dsn_taken {
     size_t count;
 };
 
-/* A line "--BASE.NNNNNN..." rules out the suffix NNNNNN (and only it). */
+/* A line "--BASE.NNNNNNN..." rules out the suffix NNNNNNN (and only it). */
 static void dsn_mark_taken(const char *rest, size_t rest_len, void *ctx)
 {
     struct dsn_taken *t = ctx;
@@ -416,7 +415,7 @@ static void dsn_mark_taken(const char *rest, size_t rest_len, void *ctx)
 /*
  * "ORIGINAL-ID.NOW/MYHOSTNAME" as Postfix, with characters outside RFC
  * 2046's bchars replaced. If a line of the quoted original starts with it,
- * a fixed-width suffix ".NNNNNN" is added: each such line rules out at
+ * a fixed-width suffix ".NNNNNNN" is added: each such line rules out at
  * most one suffix, so one of the first (lines + 1) is free, found in two
  * linear scans whatever the content.
  */
@@ -433,8 +432,8 @@ static void dsn_pick_boundary(struct buf *boundary, const struct dsn_notice *n,
     for (i = 0; i < buf_len(boundary); i++) {
         unsigned char c = (unsigned char)boundary->data[i];
 
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || strchr("'()+_,-./:=?", c) != NULL))
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr("'()+_,-./:=?", c) != NULL))
             boundary->data[i] = '_';
     }
     if (buf_len(boundary) > DSN_BOUNDARY_BASE_MAX)
@@ -447,8 +446,9 @@ static void dsn_pick_boundary(struct buf *boundary, const struct dsn_notice *n,
     taken.count = clashes + 1 < DSN_SUFFIX_LIMIT ? clashes + 1 : DSN_SUFFIX_LIMIT;
     taken.used = mem_calloc(taken.count, 1);
     dsn_scan_lines(orig->content, quote_len, buf_str(boundary), dsn_mark_taken, &taken);
-    for (i = 0; i < taken.count - 1 && taken.used[i]; i++)
-        continue;
+    i = 0;
+    while (i < taken.count - 1 && taken.used[i])
+        i++;
     buf_printf(boundary, ".%0*zu", DSN_SUFFIX_DIGITS, i);
     mem_free(taken.used);
 }

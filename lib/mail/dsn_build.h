@@ -43,7 +43,7 @@
 /* The vendor prefix of the extension fields and the diagnostic type. */
 #define DSN_VENDOR "X-Postern"
 /* Width of the wrapped human-readable lines and Diagnostic-Code fields. */
-#define DSN_WRAP_WIDTH 78
+#define DSN_WRAP_WIDTH  78
 #define DSN_WRAP_INDENT "    "
 
 enum dsn_kind {
@@ -96,8 +96,7 @@ void dsn_build(struct buf *out, const struct dsn_notice *n, const struct dsn_ori
  * SUCCESS must be asked for) is left out. Dropped entries are freed; the
  * number kept is returned and rcpt[kept..n) are left initialised-empty.
  */
-size_t dsn_select(struct recipient_log_entry *rcpt, size_t n, enum dsn_kind kind,
-                  int for_sender);
+size_t dsn_select(struct recipient_log_entry *rcpt, size_t n, enum dsn_kind kind, int for_sender);
 
 /* Whether a recipient's NOTIFY (QUEUE_DSN_NOTIFY_* mask, 0 when not
  * given) asks the sender for a notice of this kind: FAILURE and DELAY

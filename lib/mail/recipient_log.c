@@ -73,18 +73,12 @@ static void recipient_log_encode(struct buf *out, const char *name, const char *
 
 void recipient_log_format(struct buf *out, const struct recipient_log_entry *e)
 {
-    char num[32];
-
     buf_printf(out, "v=%d", RECIPIENT_LOG_VERSION);
     recipient_log_encode(out, "recipient", e->recipient);
     recipient_log_encode(out, "orig_rcpt", e->orig_rcpt);
     recipient_log_encode(out, "dsn_orcpt", e->dsn_orcpt);
-    snprintf(num, sizeof(num), "%d", e->notify);
-    recipient_log_encode(out, "notify", num);
-    snprintf(num, sizeof(num), "%ld", e->offset);
-    recipient_log_encode(out, "offset", num);
-    snprintf(num, sizeof(num), "%ld", e->time);
-    recipient_log_encode(out, "time", num);
+    /* Numbers need no encoding. */
+    buf_printf(out, "\tnotify=%d\toffset=%ld\ttime=%ld", e->notify, e->offset, e->time);
     recipient_log_encode(out, "status", e->dsn_status);
     recipient_log_encode(out, "action", e->action);
     recipient_log_encode(out, "relay", e->relay);
@@ -561,7 +555,7 @@ int recipient_log_reader_next(struct recipient_log_reader *r, struct recipient_l
     r->lineno++;
     if (len > RECIPIENT_LOG_LINE_MAX) {
         /* Skip the rest of the overlong line. */
-        while (!has_lf && (st = recipient_log_next_line(r, &line, &len, &has_lf)) > 0)
+        while (!has_lf && recipient_log_next_line(r, &line, &len, &has_lf) > 0)
             ;
         buf_printf(why, "line %ld: longer than %d bytes", r->lineno, RECIPIENT_LOG_LINE_MAX);
         return -1;

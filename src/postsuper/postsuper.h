@@ -1,0 +1,47 @@
+/*
+ * postsuper.h - shared state of the postsuper command (root or mail_owner
+ * only): the per-message actions (postsuper_action.c) and the structure
+ * check and purge (postsuper_check.c), driven by postsuper.c.
+ *
+ * Every move goes through queue_dir_move() (never replacing a file) and
+ * every action tolerates qmgr moving the same file at the same time: a file
+ * that is gone from one queue is looked for in the next one, so "postsuper
+ * -d ALL" during delivery neither misses a message that only moved nor
+ * touches one twice.
+ */
+#ifndef POSTERN_POSTSUPER_H
+#define POSTERN_POSTSUPER_H
+
+#include "mail/queue_dir.h"
+#include "util/buf.h"
+
+enum postsuper_op {
+    PS_DELETE,
+    PS_HOLD,
+    PS_RELEASE,
+    PS_REQUEUE,
+    PS_EXPIRE,
+    PS_FORCE_EXPIRE,
+    PS_NOPS
+};
+
+struct postsuper {
+    struct queue_dir *qd;
+    const char *const *restrict_queues; /* positional queue arguments, or NULL */
+    int json;                           /* -j: JSON lines on stdout */
+    long counts[PS_NOPS];
+    int pickup_wanted; /* a message went to maildrop */
+};
+
+/* The queues op looks in, in order (NULL-terminated). */
+const char *const *postsuper_op_queues(enum postsuper_op op);
+/* Applies op to id: 1 done, 0 not found (or nothing to do), -1 failed (logged). */
+int postsuper_apply(struct postsuper *ps, enum postsuper_op op, const char *id);
+/* Reports one action (stderr and maillog, or a JSON line with -j). */
+void postsuper_report(struct postsuper *ps, const char *id, const char *queue, const char *what);
+
+/* -s: structure check and repair; -p: purge stale temporary files. */
+void postsuper_check(struct postsuper *ps);
+void postsuper_purge(struct postsuper *ps);
+
+#endif

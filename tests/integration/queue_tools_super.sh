@@ -1,0 +1,168 @@
+# queue_tools_super.sh - postsuper on the queue of queue-listing.txt, with
+# Postfix's stderr and maillog lines (queue-listing.txt section 3 and 5):
+#   -h / -H (one ID, again, ALL deferred, ALL), -d (unknown, invalid, one,
+#   again, "-" on stdin, ALL deferred), -r (a new maildrop file, the old
+#   one gone), -e (the expire mark, '#' in the listing), -j;
+#   -s: a corrupt file is moved to corrupt/ and reported, a misplaced file
+#   goes back to its hash directory, a file whose name does not match its
+#   inode is renamed; -p removes a stale temporary file;
+#   during delivery of 2,000 messages by qmgr, hold/release of ALL in a
+#   loop loses no message and delivers none twice.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/queue_tools_lib.sh"
+
+QT_SHOWQ_ONLY=1
+qt_instance qs
+fill_reference_queue
+A=$(cat "$tmp/id.A") H=$(cat "$tmp/id.H") D1=$(cat "$tmp/id.D1") D2=$(cat "$tmp/id.D2") D3=$(cat "$tmp/id.D3")
+
+# ps EXPECTED_STDERR ARGS...: postsuper ARGS; stderr must be EXPECTED_STDERR.
+ps() {
+    local want=$1
+    shift
+    "$POSTSUPER" -c "$inst" "$@" >"$tmp/ps.out" 2>"$tmp/ps.err" </dev/null
+    check_status "postsuper $*" 0 $?
+    check_text "postsuper $*: messages" "$want" "$tmp/ps.err"
+}
+
+ps "postsuper: $D2: placed on hold
+postsuper: Placed on hold: 1 message
+" -h "$D2"
+ps "postsuper: Placed on hold: 0 messages
+" -h "$D2"
+ps "postsuper: $D2: released from hold
+postsuper: Released from hold: 1 message
+" -H "$D2"
+ps "postsuper: Released from hold: 0 messages
+" -H "$D2"
+"$POSTSUPER" -c "$inst" -h ALL deferred 2>"$tmp/hall.err"
+tail -1 "$tmp/hall.err" >"$tmp/hall.last"
+check_text "postsuper -h ALL deferred" "postsuper: Placed on hold: 3 messages
+" "$tmp/hall.last"
+check_status "hold/ holds four" 4 "$(queue_files hold)"
+"$POSTSUPER" -c "$inst" -H ALL 2>"$tmp/Hall.err"
+tail -1 "$tmp/Hall.err" >"$tmp/Hall.last"
+check_text "postsuper -H ALL" "postsuper: Released from hold: 4 messages
+" "$tmp/Hall.last"
+ps "postsuper: Deleted: 0 messages
+" -d NOSUCHID123
+ps "postsuper: warning: invalid mail queue id: bad!id
+postsuper: Deleted: 0 messages
+" -d 'bad!id'
+ps "postsuper: $D3: removed
+postsuper: Deleted: 1 message
+" -d "$D3"
+ps "postsuper: Deleted: 0 messages
+" -d "$D3"
+check_status "D3's defer log removed too" 0 "$(find "$SPOOL/defer" -name "$D3" | wc -l)"
+echo "$H" | "$POSTSUPER" -c "$inst" -d - 2>"$tmp/stdin.err"
+check_text "postsuper -d - (stdin)" "postsuper: $H: removed
+postsuper: Deleted: 1 message
+" "$tmp/stdin.err"
+check_log "maillog: removed line" "postern/postsuper\[[0-9]+\]: $H: removed"
+check_log "maillog: summary line" "postern/postsuper\[[0-9]+\]: Deleted: 1 message$"
+
+# -e: the expire mark shows as '#'
+ps "postsuper: $D2: expired
+postsuper: Expired: 1 message
+" -e "$D2"
+"$POSTQUEUE" -c "$inst" -p >"$tmp/exp.out" 2>/dev/null
+check_status "listing marks the expired message with #" 1 "$(grep -c "^$D2#" "$tmp/exp.out")"
+"$POSTQUEUE" -c "$inst" -j 2>/dev/null | grep "\"$D2\"" >"$tmp/expj.out"
+check_status "json: forced_expire true" 1 "$(grep -c '"forced_expire": true' "$tmp/expj.out")"
+
+# -j: one JSON line per action and a summary line
+"$POSTSUPER" -c "$inst" -j -h "$D2" >"$tmp/j.out" 2>"$tmp/j.err"
+check_text "postsuper -j" "{\"queue_id\": \"$D2\", \"queue_name\": \"deferred\", \"action\": \"placed on hold\"}
+{\"summary\": \"Placed on hold\", \"count\": 1}
+" "$tmp/j.out"
+check_text "postsuper -j: stderr quiet" "" "$tmp/j.err"
+
+# -r: a new maildrop file with the envelope and content; the old file goes
+ps "postsuper: $D1: requeued
+postsuper: Requeued: 1 message
+" -r "$D1"
+check_status "requeue: old file gone" 0 "$(find "$SPOOL" -name "$D1" | wc -l)"
+new=$(ls "$SPOOL/maildrop")
+"$POSTCAT" -c "$inst" -q "$new" >"$tmp/rq.out" 2>&1
+checks=$((checks + 1))
+if [ -n "$new" ] && grep -qx "recipient: s2@sink451.example.test" "$tmp/rq.out" &&
+    grep -qx "sender: sender@client.example.test" "$tmp/rq.out" &&
+    grep -qx "Subject: queue-fill" "$tmp/rq.out"; then
+    echo "ok: requeue: maildrop copy"
+else
+    echo "FAILED: requeue: maildrop copy"
+    cat "$tmp/rq.out"
+    failures=$((failures + 1))
+fi
+
+# --- -s and -p ---------------------------------------------------------------------
+"$POSTSUPER" -c "$inst" -d ALL 2>/dev/null
+as_queue_owner "$FILL" -c "$inst" -q deferred -n 3 >"$tmp/s.ids"
+bad=$(sed -n 1p "$tmp/s.ids") lost=$(sed -n 2p "$tmp/s.ids") copy=$(sed -n 3p "$tmp/s.ids")
+f=$(find_file deferred "$bad")
+as_queue_owner truncate -s 300 "$f" # cut in the middle of the content
+f=$(find_file deferred "$lost")
+as_queue_owner mv "$f" "$SPOOL/deferred/$lost" # misplaced: not in its hash directory
+f=$(find_file deferred "$copy")
+as_queue_owner cp -p "$f" "$f.new" && as_queue_owner mv -f "$f.new" "$f" # another inode
+as_queue_owner touch "$SPOOL/incoming/tmp.999999999.1"
+"$POSTSUPER" -c "$inst" -s -p >"$tmp/s.out" 2>"$tmp/s.err"
+check_status "postsuper -s -p" 0 $?
+check_status "-s: corrupt file moved" 1 "$(find "$SPOOL/corrupt" -name "$bad" | wc -l)"
+check_log "-s: corrupt file reported" "$bad: corrupt queue file deferred/./$bad: .*; moved to corrupt"
+checks=$((checks + 1))
+if [ -z "$(find "$SPOOL/deferred" -maxdepth 1 -type f)" ] && [ -n "$(find_file deferred "$lost")" ]; then
+    echo "ok: -s: misplaced file moved to its hash directory"
+else
+    echo "FAILED: -s: misplaced file"
+    failures=$((failures + 1))
+fi
+grep -q "$copy: renamed to [0-9A-Za-z]* to match inode number" "$tmp/s.err"
+check_status "-s: renamed to match the inode" 0 $?
+check_status "-s: old name gone" 0 "$(find "$SPOOL/deferred" -name "$copy" | wc -l)"
+check_status "-p: stale temporary file removed" 0 "$(find "$SPOOL/incoming" -name 'tmp.*' | wc -l)"
+"$POSTSUPER" -c "$inst" -s >"$tmp/s2.out" 2>"$tmp/s2.err"
+check_text "-s again: nothing to repair" "" "$tmp/s2.err"
+qt_stop
+
+# --- postsuper while qmgr delivers 2,000 messages ---------------------------
+QT_SHOWQ_ONLY=0
+qt_instance qd
+qt_start
+TOTAL=${QT_TOTAL:-2000}
+as_queue_owner "$FILL" -c "$inst" -q incoming -n "$TOTAL" -r user@discard.test >"$tmp/ids"
+"$POSTQUEUE" -c "$inst" -f
+for round in 1 2 3 4 5; do
+    "$POSTSUPER" -c "$inst" -h ALL >/dev/null 2>&1
+    sleep 0.2
+    "$POSTSUPER" -c "$inst" -H ALL >/dev/null 2>&1
+    "$POSTQUEUE" -c "$inst" -f
+    sleep 0.2
+done
+"$POSTSUPER" -c "$inst" -H ALL >/dev/null 2>&1
+for _ in $(seq 600); do
+    "$POSTQUEUE" -c "$inst" -f
+    [ "$(find "$SPOOL/incoming" "$SPOOL/active" "$SPOOL/deferred" "$SPOOL/hold" -type f | wc -l)" = 0 ] && break
+    sleep 0.5
+done
+left=$(find "$SPOOL/incoming" "$SPOOL/active" "$SPOOL/deferred" "$SPOOL/hold" -type f | wc -l)
+check_status "during delivery: queue drained" 0 "$left"
+grep -o 'discard\[[0-9]*\]: [0-9A-Za-z]*: to=<[^>]*>.*status=sent' "$inst/maillog" |
+    sed 's/^discard\[[0-9]*\]: \([0-9A-Za-z]*\): .*/\1/' | sort | uniq -c >"$tmp/counts"
+missing=0
+while read -r id; do
+    grep -q " $id\$" "$tmp/counts" || missing=$((missing + 1))
+done <"$tmp/ids"
+check_status "during delivery: none lost" 0 "$missing"
+check_status "during delivery: none delivered twice" 0 "$(awk '$1 > 1' "$tmp/counts" | wc -l)"
+checks=$((checks + 1))
+if grep -Eq "AddressSanitizer|runtime error|panic" "$inst/maillog"; then
+    echo "FAILED: sanitizer or panic in the log"
+    grep -E "AddressSanitizer|runtime error|panic" "$inst/maillog" | head -3
+    failures=$((failures + 1))
+else
+    echo "ok: no sanitizer report or panic"
+fi
+qt_stop
+finish
