@@ -54,6 +54,7 @@ struct cleanup_state {
     struct addr_list bcc;   /* BCC actions of header/body checks */
     char *filter;           /* FILTER action: transport:destination */
     char *redirect;         /* REDIRECT action: the one address to deliver to */
+    long body_bytes;        /* body bytes seen by body_checks (body_checks_size_limit) */
     struct mime_scan *mime; /* MIME structure of the body (Content-Type seen), or NULL */
     long rcpt_count;
     struct htable *dups; /* recipients seen (duplicate_filter_limit) */
@@ -109,6 +110,10 @@ void cleanup_abandon(struct cleanup_state *state, const char *why);
 /* cleanup_envelope.c */
 void cleanup_envelope(struct cleanup_state *state, const struct cleanup_envelope *env);
 void cleanup_recipients(struct cleanup_state *state, const struct cleanup_rcpt *rcpt, size_t count);
+/* The optional part of "end" (smtpd's HOLD, DISCARD, FILTER, REDIRECT,
+ * BCC): recorded in state before cleanup_finish() applies them. A FILTER or
+ * REDIRECT of header/body checks, which came later, is kept over smtpd's. */
+void cleanup_end_options(struct cleanup_state *state, const struct cleanup_end *end);
 /* One recipient (also the extracted ones): rewritten, de-duplicated,
  * written. orig is the address as given; dsn_orcpt may be "" or NULL. */
 void cleanup_add_recipient(struct cleanup_state *state, const char *orig, const char *dsn_orcpt,

@@ -161,3 +161,29 @@ void cleanup_recipients(struct cleanup_state *state, const struct cleanup_rcpt *
     for (i = 0; i < count && state->status == 0; i++)
         cleanup_add_recipient(state, rcpt[i].address, rcpt[i].orcpt, rcpt[i].notify);
 }
+
+void cleanup_end_options(struct cleanup_state *state, const struct cleanup_end *end)
+{
+    struct addr_item *item;
+
+    if (end->flags & CLEANUP_FLAG_HOLD)
+        state->flags |= CLEANUP_FLAG_HOLD;
+    if (end->flags & CLEANUP_FLAG_DISCARD)
+        state->discard = 1;
+    if (end->filter != NULL && state->filter == NULL)
+        state->filter = mem_strdup(end->filter);
+    if (end->redirect != NULL && state->redirect == NULL)
+        state->redirect = mem_strdup(end->redirect);
+    if (end->bcc != NULL && *end->bcc != '\0') {
+        /* Already in internal form: appended as it is, not parsed as a
+         * header (a quoted local part must survive). */
+        if (state->bcc.count == state->bcc.cap) {
+            state->bcc.cap = state->bcc.cap ? 2 * state->bcc.cap : 4;
+            state->bcc.items = mem_realloc_array(state->bcc.items, state->bcc.cap, sizeof(*item));
+        }
+        item = &state->bcc.items[state->bcc.count++];
+        item->addr = mem_strdup(end->bcc);
+        item->display = mem_strdup("");
+        item->angle = 1;
+    }
+}

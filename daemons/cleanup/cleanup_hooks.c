@@ -411,9 +411,11 @@ static enum cleanup_action cleanup_body_tables(struct cleanup_state *state, cons
         return CLEANUP_ACT_KEEP;
     if (tables != &cleanup_body_checks)
         return cleanup_body_check(state, tables, where, data, len, line_end, out);
-    /* body_checks_size_limit: only the first bytes of the body are looked at. */
-    if (var_body_checks_size_limit > 0 && state->content_bytes > var_body_checks_size_limit)
+    /* body_checks_size_limit: only the first bytes of the body are looked
+     * at (counted here: content_bytes runs ahead by a whole chunk). */
+    if (state->body_bytes >= var_body_checks_size_limit)
         return CLEANUP_ACT_KEEP;
+    state->body_bytes += (long)len + (line_end ? 1 : 0);
     return cleanup_body_check(state, tables, where, data, len, line_end, out);
 }
 

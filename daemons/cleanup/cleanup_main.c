@@ -81,6 +81,7 @@ static void cleanup_handle(struct stream *client, struct cleanup_conn *conn, enu
 {
     struct cleanup_state *state = conn->state;
     struct cleanup_envelope env;
+    struct cleanup_end end;
     struct cleanup_rcpt *rcpt;
     struct buf err = BUF_INIT;
     const char *data;
@@ -123,6 +124,12 @@ static void cleanup_handle(struct stream *client, struct cleanup_conn *conn, enu
             cleanup_proto_error(client, conn, "end request before env");
             break;
         }
+        if (cleanup_decode_end(&conn->msg, &end, &err) < 0) {
+            cleanup_proto_error(client, conn, buf_str(&err));
+            break;
+        }
+        cleanup_end_options(state, &end);
+        cleanup_end_free(&end);
         status = cleanup_finish(state);
         cleanup_reply(client, conn, status, status ? buf_str(&state->reason) : "");
         break;

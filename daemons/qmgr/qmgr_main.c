@@ -82,6 +82,12 @@ static int qmgr_scan(const char *queue, int ignore_time)
             if (qmgr_message_is_open(id))
                 continue;
         } else {
+            /* Held and released while qmgr still has it open (postsuper -h,
+             * -H): leave it until that delivery ends; the recipients it
+             * finishes are marked done in the file itself, so the next
+             * scan delivers only what is left. */
+            if (qmgr_message_is_open(id))
+                continue;
             if (lstat(buf_str(&where), &sb) < 0 || !S_ISREG(sb.st_mode))
                 continue;
             if (!queue_file_is_complete(&sb))

@@ -93,13 +93,17 @@ enum smtp_attempt {
 /* smtp_connect.c */
 int smtp_connect(const struct smtp_config *cfg, const struct smtp_target *t, struct buf *why);
 
-/* smtp_proto.c: runs one session on an open fd (which it closes). On
- * SMTP_ATTEMPT_NEXT, why and dsn (a 4.X.Y code) say what went wrong. */
+/* smtp_proto.c: runs one session on an open fd (which it closes), for
+ * the recipients without a result. Unless final (the last server to try),
+ * a 4xx reply or a lost connection leaves recipients open for the next
+ * server (RFC 5321 5.1) and the result is SMTP_ATTEMPT_NEXT, with why and
+ * dsn (a 4.X.Y code) saying what went wrong. */
 enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const struct smtp_target *t,
                                        int fd, const struct deliver_request *req,
                                        struct deliver_result *res, struct deliver_times *times,
                                        const struct queue_dir *qd, struct buf *why, char *dsn,
-                                       size_t dsn_size, struct smtp_conn **cache, const char *dest);
+                                       size_t dsn_size, struct smtp_conn **cache, const char *dest,
+                                       int final);
 
 /*
  * Connection reuse: a session that ended cleanly is kept in *cache (one

@@ -62,7 +62,8 @@ static int smtp_port_number(const char *spec, int lmtp, char *out, size_t outsiz
 }
 
 /* Tries the addresses of one destination in order. */
-static enum smtp_dest_status smtp_try_dest(const char *spec, const struct deliver_request *req,
+static enum smtp_dest_status smtp_try_dest(const char *spec, int last_dest,
+                                           const struct deliver_request *req,
                                            struct deliver_result *res, struct deliver_times *times,
                                            struct buf *why, char *dsn, size_t dsn_size)
 {
@@ -72,7 +73,7 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, const struct delive
     enum dns_status ds;
     enum smtp_dest_status result = DEST_RETRY;
     char port[16];
-    size_t i;
+    size_t i, ntry;
 
     if (sock_parse_endpoint(spec, smtp_cfg.tcp_port, &ep, &err) < 0) {
         buf_reset(why);
@@ -92,7 +93,7 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, const struct delive
         snprintf(dsn, dsn_size, "4.4.1");
         if (fd >= 0 &&
             smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size,
-                                 &smtp_cache, req->nexthop) == SMTP_ATTEMPT_DONE)
+                                 &smtp_cache, req->nexthop, last_dest) == SMTP_ATTEMPT_DONE)
             result = DEST_DONE;
         buf_release(&err);
         return result;
@@ -115,12 +116,13 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, const struct delive
         buf_release(&err);
         return ds == DNS_NOTFOUND ? DEST_NOTFOUND : DEST_RETRY;
     }
-    for (i = 0; i < addrs.count; i++) {
+    ntry = addrs.count;
+    if (smtp_cfg.mx_address_limit > 0 && ntry > (size_t)smtp_cfg.mx_address_limit)
+        ntry = (size_t)smtp_cfg.mx_address_limit;
+    for (i = 0; i < ntry; i++) {
         struct smtp_target t;
         int fd;
 
-        if (smtp_cfg.mx_address_limit > 0 && i >= (size_t)smtp_cfg.mx_address_limit)
-            break;
         memset(&t, 0, sizeof(t));
         snprintf(t.host, sizeof(t.host), "%s", addrs.addr[i].host);
         snprintf(t.addr, sizeof(t.addr), "%s", addrs.addr[i].text);
@@ -138,7 +140,8 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, const struct delive
             continue;
         }
         if (smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size,
-                                 &smtp_cache, req->nexthop) == SMTP_ATTEMPT_DONE) {
+                                 &smtp_cache, req->nexthop,
+                                 last_dest && i + 1 == ntry) == SMTP_ATTEMPT_DONE) {
             result = DEST_DONE;
             break;
         }
@@ -189,7 +192,7 @@ static void smtp_deliver(const struct deliver_request *req, struct deliver_resul
     for (i = 0; i < ndest; i++) {
         enum smtp_dest_status st;
 
-        st = smtp_try_dest(dests[i], req, res, times, &why, dsn, sizeof(dsn));
+        st = smtp_try_dest(dests[i], i + 1 == ndest, req, res, times, &why, dsn, sizeof(dsn));
         if (st == DEST_DONE)
             break;
         if (st == DEST_NOTFOUND && i < nprimary)

@@ -12,7 +12,9 @@
  * 4.5.2); the agent never changes the queue file. Recipients get results
  * in Postfix's words: "host H[A] said: 550 5.1.1 ... (in reply to RCPT TO
  * command)". Up to MAIL FROM nothing is decided, so the caller may try
- * another server; from then on every recipient gets a result here.
+ * another server; after that, a 4xx reply or a lost connection leaves the
+ * recipient open for the next server unless this is the last one (never
+ * after the final dot: the server may already have the message).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -101,7 +103,18 @@ struct smtp_state {
     const struct queue_dir *qd;
     char next_dsn[16]; /* status for the reason when another server is tried */
     int clean;         /* the session is between transactions: QUIT or reuse */
+    int final;         /* the last server to try: a 4xx is final here too */
+    struct buf soft;   /* not final: the last 4xx or lost connection, for the caller */
+    char soft_dsn[16];
 };
+
+/* Not the last server: a soft failure leaves the recipient open for the
+ * next one (RFC 5321 5.1), and the caller gets the reason. */
+static void smtp_soft(struct smtp_state *st, const char *dsn, const char *reason)
+{
+    buf_set(&st->soft, reason);
+    snprintf(st->soft_dsn, sizeof(st->soft_dsn), "%s", dsn);
+}
 
 /* Sets why to Postfix's reason for a broken conversation. */
 static void smtp_lost(struct smtp_state *st, enum smtp_stage stage, struct buf *why)
@@ -233,6 +246,11 @@ static void smtp_result_from_reply(struct smtp_state *st, size_t i, enum smtp_st
         buf_printf(&reason, "host %s[%s] said: %s", t->host, t->unix_socket ? t->host : t->addr,
                    buf_str(&st->reply.text));
         smtp_in_reply_to(&reason, stage, st->s.cfg->lmtp);
+        if (code / 100 == 4 && !st->final) {
+            smtp_soft(st, st->reply.dsn, buf_str(&reason));
+            buf_release(&reason);
+            return;
+        }
         deliver_result_set(r, code / 100 == 5 ? DELIVER_STATUS_BOUNCE : DELIVER_STATUS_DEFER,
                            st->reply.dsn, st->s.relay, "%s", buf_str(&reason));
     }
@@ -526,37 +544,56 @@ static void smtp_transaction(struct smtp_state *st)
     const struct smtp_config *cfg = st->s.cfg;
     const struct deliver_request *req = st->req;
     int pipe = (st->s.features & SMTP_FEAT_PIPELINING) != 0;
+    int verify = (req->flags & DELIVER_FLAG_VERIFY) != 0;
     struct buf why = BUF_INIT;
     size_t i, accepted = 0, *ok = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(*ok));
-    int data_sent = 0, rc;
+    size_t ntodo = 0, *todo = mem_calloc(req->nrcpt ? req->nrcpt : 1, sizeof(*todo));
+    int data_sent = 0, at_dot = 0, rc;
 
+    /* Only recipients that an earlier server left open. */
+    for (i = 0; i < req->nrcpt; i++)
+        if (st->res[i].dsn_status == NULL)
+            todo[ntodo++] = i;
     smtp_put_mail(st);
     if (pipe) {
-        for (i = 0; i < req->nrcpt; i++)
-            smtp_put_rcpt(st, &req->rcpt[i]);
-        stream_puts(st->s.stream, "DATA\r\n");
-        data_sent = 1;
+        for (i = 0; i < ntodo; i++)
+            smtp_put_rcpt(st, &req->rcpt[todo[i]]);
+        /* An address probe stops after RCPT: no DATA. */
+        if (!verify) {
+            stream_puts(st->s.stream, "DATA\r\n");
+            data_sent = 1;
+        }
     }
     if (smtp_flush(st, STAGE_MAIL, cfg->mail_timeout, &why) < 0 ||
         smtp_read_reply(st, cfg->mail_timeout, STAGE_MAIL, &why) < 0)
         goto lost;
     if (st->reply.code / 100 != 2) {
         smtp_fill_reply(st, STAGE_MAIL);
+        /* The replies to the pipelined RCPTs and DATA must be read before
+         * the session can be used again. */
+        for (i = 0; pipe && i < ntodo + (size_t)data_sent; i++)
+            if (smtp_read_reply(st, cfg->rcpt_timeout, STAGE_RCPT, &why) < 0)
+                goto out;
         goto quit;
     }
-    for (i = 0; i < req->nrcpt; i++) {
+    for (i = 0; i < ntodo; i++) {
         if (!pipe) {
-            smtp_put_rcpt(st, &req->rcpt[i]);
+            smtp_put_rcpt(st, &req->rcpt[todo[i]]);
             if (smtp_flush(st, STAGE_RCPT, cfg->rcpt_timeout, &why) < 0)
                 goto lost;
         }
         if (smtp_read_reply(st, cfg->rcpt_timeout, STAGE_RCPT, &why) < 0)
             goto lost;
-        if (st->reply.code / 100 == 2)
-            ok[accepted++] = i;
-        else
-            smtp_result_from_reply(st, i, STAGE_RCPT);
+        if (st->reply.code / 100 == 2) {
+            ok[accepted++] = todo[i];
+            if (verify)
+                smtp_result_from_reply(st, todo[i], STAGE_RCPT);
+        } else {
+            smtp_result_from_reply(st, todo[i], STAGE_RCPT);
+        }
     }
+    if (verify)
+        goto quit; /* the next transaction starts with RSET (or QUIT) */
     if (accepted == 0 && !data_sent)
         goto quit;
     if (!data_sent) {
@@ -584,6 +621,7 @@ static void smtp_transaction(struct smtp_state *st)
     }
     if (rc < 0)
         goto lost;
+    at_dot = 1;
     for (i = 0; i < (cfg->lmtp ? accepted : 1); i++) {
         if (smtp_read_reply(st, cfg->data_done_timeout, STAGE_DOT, &why) < 0)
             goto lost;
@@ -602,8 +640,13 @@ quit:
 lost_quiet:
     buf_set(&why, "server accepted DATA without recipients");
 lost:
-    smtp_fill(st, DELIVER_STATUS_DEFER, "4.4.2", buf_str(&why));
+    /* After the final dot the server may have the message: never again. */
+    if (st->final || at_dot)
+        smtp_fill(st, DELIVER_STATUS_DEFER, "4.4.2", buf_str(&why));
+    else
+        smtp_soft(st, "4.4.2", buf_str(&why));
 out:
+    mem_free(todo);
     mem_free(ok);
     buf_release(&why);
 }
@@ -625,6 +668,7 @@ static void smtp_state_init(struct smtp_state *st, const struct smtp_config *cfg
     buf_init(&st->reply.text);
     buf_init(&st->line);
     buf_init(&st->acc);
+    buf_init(&st->soft);
     if (t->unix_socket)
         snprintf(st->s.relay, sizeof(st->s.relay), "%s[%s]", var_myhostname, t->host);
     else
@@ -637,6 +681,18 @@ static void smtp_state_release(struct smtp_state *st)
     buf_release(&st->reply.text);
     buf_release(&st->line);
     buf_release(&st->acc);
+    buf_release(&st->soft);
+}
+
+/* 1 when a recipient still has no result. */
+static int smtp_undecided(const struct smtp_state *st)
+{
+    size_t i;
+
+    for (i = 0; i < st->req->nrcpt; i++)
+        if (st->res[i].dsn_status == NULL)
+            return 1;
+    return 0;
 }
 
 /* Checks what this server can take before MAIL FROM; 0, or -1 when every
@@ -702,13 +758,15 @@ enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const stru
                                        int fd, const struct deliver_request *req,
                                        struct deliver_result *res, struct deliver_times *times,
                                        const struct queue_dir *qd, struct buf *why, char *dsn,
-                                       size_t dsn_size, struct smtp_conn **cache, const char *dest)
+                                       size_t dsn_size, struct smtp_conn **cache, const char *dest,
+                                       int final)
 {
     struct smtp_state st;
     enum smtp_attempt outcome = SMTP_ATTEMPT_DONE;
     int rc;
 
     smtp_state_init(&st, cfg, t, req, res, qd);
+    st.final = final;
     st.s.stream = stream_open_fd(fd, 1);
     rc = smtp_helo(&st, why);
     if (rc == 0 && (smtp_starttls(&st.s, why) < 0 || smtp_auth(&st.s, why) < 0))
@@ -726,9 +784,16 @@ enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const stru
             cache = NULL;
         } else {
             smtp_transaction(&st);
+            if (smtp_undecided(&st)) {
+                outcome = SMTP_ATTEMPT_NEXT;
+                buf_set(why, buf_str(&st.soft));
+                snprintf(dsn, dsn_size, "%s", st.soft_dsn[0] ? st.soft_dsn : "4.4.2");
+            }
         }
     }
-    smtp_session_end(&st, NULL, rc == 0 ? cache : NULL, dest);
+    /* Only a session that decided everything is kept: at most one per
+     * request, so *cache is never overwritten. */
+    smtp_session_end(&st, NULL, outcome == SMTP_ATTEMPT_DONE && rc == 0 ? cache : NULL, dest);
     smtp_state_release(&st);
     return outcome;
 }
@@ -759,6 +824,8 @@ int smtp_session_reuse(const struct smtp_config *cfg, struct smtp_conn **cache,
         else
             smtp_transaction(&st);
     }
+    if (ok && smtp_undecided(&st))
+        ok = 0; /* a 4xx: the caller tries the destination's servers in order */
     smtp_session_end(&st, conn, ok ? cache : NULL, conn->dest);
     smtp_state_release(&st);
     buf_release(&why);

@@ -3,8 +3,9 @@
  * its files: smtpd_main.c (skeleton, connection, command loop),
  * smtpd_cmd.c (one handler per verb), smtpd_data.c (DATA/BDAT and the
  * cleanup conversation), smtpd_check*.c (restriction evaluator, its
- * internals in smtpd_check.h) and smtpd_reply.c (buffered replies, error
- * accounting, log lines).
+ * internals in smtpd_check.h; DNS-based rows in smtpd_check_dns.c),
+ * smtpd_anvil.c (per-client limits through anvil) and smtpd_reply.c
+ * (buffered replies, error accounting, log lines).
  * Invariants: every reply goes through smtpd_reply(); "250 ... queued as"
  * is sent only after cleanup answered OK (its file is fsync'ed); no
  * handler parses protocol text itself (lib/smtp does).
@@ -62,7 +63,7 @@ struct smtpd_state {
     char *namaddr; /* name[addr], for logs and client access replies */
     struct sockaddr_storage sa;
     socklen_t sa_len;
-    int local_client; /* an address of this host: cleanup adds missing headers */
+    int local_client;    /* an address of this host: cleanup adds missing headers */
     const char *service; /* master.cf service name, for anvil */
     int anvil_exempt;    /* smtpd_client_event_limit_exceptions: -1 not yet known */
     int anvil_connected; /* anvil counts this connection: disconnect at the end */
@@ -76,8 +77,9 @@ struct smtpd_state {
     int junk_count;
     int stats_ok[SMTPD_STAT_COUNT];
     int stats_total[SMTPD_STAT_COUNT];
-    int quit;       /* end the session after this reply */
-    struct buf out; /* replies not yet written */
+    int ill_pipelining; /* talked ahead where it may not: reject_unauth_pipelining */
+    int quit;           /* end the session after this reply */
+    struct buf out;     /* replies not yet written */
     struct buf line;
     struct smtp_cmd cmd;
     /* Transaction. */
@@ -91,8 +93,11 @@ struct smtpd_state {
     int rcpt_overshoot; /* recipients refused by smtpd_recipient_limit */
     struct cleanup_client *cleanup;
     int cleanup_flags; /* CLEANUP_FLAG_HOLD ... from access maps */
-    int discard;       /* DISCARD action: accept and throw away */
+    int discard;       /* DISCARD action: accept, cleanup throws it away */
     struct buf discard_reason;
+    char *filter;       /* FILTER action "transport:nexthop" (last wins), or NULL */
+    char *redirect;     /* REDIRECT action address (last wins), or NULL */
+    char *bcc;          /* BCC action address (last wins), or NULL */
     struct buf prepend; /* header lines from PREPEND actions, each ending in '\n' */
     struct smtp_data *data;
     int data_failed; /* a cleanup write failed during content */
@@ -108,6 +113,8 @@ struct smtpd_state {
 extern int smtpd_bare_lf_mode; /* enum smtp_bare_lf before exclusions */
 /* Logs input the client sent before it was allowed to (after "CONNECT" or "DATA"). */
 void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after);
+/* Is client input waiting (in our buffer or on the socket)? */
+int smtpd_input_pending(const struct smtpd_state *state);
 /* A read failed: logs "timeout after X" (and sends 421) or "lost connection after X". */
 void smtpd_read_failed(struct smtpd_state *state);
 

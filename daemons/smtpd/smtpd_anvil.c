@@ -103,8 +103,8 @@ void smtpd_anvil_disconnect(struct smtpd_state *state)
 
 int smtpd_anvil_event(struct smtpd_state *state, enum smtpd_anvil_what what)
 {
-    enum anvil_event event = what == SMTPD_ANVIL_MESSAGE ? ANVIL_EVENT_MESSAGE
-                                                         : ANVIL_EVENT_RECIPIENT;
+    enum anvil_event event =
+        what == SMTPD_ANVIL_MESSAGE ? ANVIL_EVENT_MESSAGE : ANVIL_EVENT_RECIPIENT;
     enum anvil_req_type req = what == SMTPD_ANVIL_MESSAGE ? ANVIL_REQ_MESSAGE : ANVIL_REQ_RECIPIENT;
     struct anvil_counts counts;
 

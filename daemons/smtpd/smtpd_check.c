@@ -12,10 +12,9 @@
  * smtpd_delay_reject = yes (the default) client, HELO and sender lists run
  * at RCPT time, before the relay and recipient lists. Routing decisions
  * come from lib/mail/resolve (never re-implemented here). A lookup-table
- * failure is a 4xx, never a permit. Not here yet (issue 4's next part):
- * the DNS-based restrictions, reject_unauth_pipelining,
- * reject_multi_recipient_bounce, REDIRECT/FILTER/BCC actions, tables and
- * /file names inside mynetworks-style lists (warned about and skipped).
+ * failure is a 4xx, never a permit. The DNS-based rows live in
+ * smtpd_check_dns.c. Not here yet: tables and /file names inside
+ * mynetworks-style lists (warned about and skipped), defer_if_permit.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -439,6 +438,34 @@ static int smtpd_check_invalid_helo(struct check_ctx *ctx, const char *arg)
                               "<%s>: Helo command rejected: Invalid name", ctx->helo);
 }
 
+/* The client sent commands ahead where RFC 2920 does not allow it
+ * (smtpd_main.c decides; before the greeting counts too). */
+static int smtpd_check_unauth_pipelining(struct check_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    if (!ctx->state->ill_pipelining)
+        return CHECK_DUNNO;
+    return smtpd_check_reject(ctx, 503, "5.5.0",
+                              "<%s>: %s rejected: Improper use of SMTP command pipelining",
+                              ctx->reply_key, ctx->reply_what);
+}
+
+/* A bounce (null sender) has one recipient: more is a spammer's trick. */
+static int smtpd_check_multi_rcpt_bounce(struct check_ctx *ctx, const char *arg)
+{
+    const struct smtpd_state *state = ctx->state;
+
+    (void)arg;
+    if (ctx->sender == NULL || *ctx->sender != '\0')
+        return CHECK_DUNNO;
+    /* At RCPT the one being checked counts too; at DATA the accepted ones. */
+    if (state->rcpt_count + (strcmp(ctx->cmd, "RCPT") == 0 ? 1 : 0) <= 1)
+        return CHECK_DUNNO;
+    return smtpd_check_reject(ctx, var_multi_recipient_bounce_reject_code, "5.5.3",
+                              "<%s>: %s rejected: Multi-recipient bounce", ctx->reply_key,
+                              ctx->reply_what);
+}
+
 /* The restrictions smtpd knows. Add a row (and its function) to extend. */
 static const struct check_entry smtpd_check_table[] = {
     {"permit", 0, smtpd_check_permit},
@@ -459,6 +486,20 @@ static const struct check_entry smtpd_check_table[] = {
     {"reject_non_fqdn_hostname", 0, smtpd_check_non_fqdn_helo},
     {"reject_invalid_helo_hostname", 0, smtpd_check_invalid_helo},
     {"reject_invalid_hostname", 0, smtpd_check_invalid_helo},
+    {"reject_unauth_pipelining", 0, smtpd_check_unauth_pipelining},
+    {"reject_unknown_sender_domain", 0, smtpd_check_unknown_sender_domain},
+    {"reject_unknown_recipient_domain", 0, smtpd_check_unknown_rcpt_domain},
+    {"reject_unknown_helo_hostname", 0, smtpd_check_unknown_helo},
+    {"reject_unknown_hostname", 0, smtpd_check_unknown_helo},
+    {"reject_unknown_client_hostname", 0, smtpd_check_unknown_client},
+    {"reject_unknown_client", 0, smtpd_check_unknown_client},
+    {"reject_unknown_reverse_client_hostname", 0, smtpd_check_unknown_reverse_client},
+    {"reject_rbl_client", 1, smtpd_check_rbl_client},
+    {"reject_rhsbl_client", 1, smtpd_check_rhsbl_client},
+    {"reject_rhsbl_sender", 1, smtpd_check_rhsbl_sender},
+    {"reject_rhsbl_helo", 1, smtpd_check_rhsbl_helo},
+    {"reject_rhsbl_recipient", 1, smtpd_check_rhsbl_recipient},
+    {"reject_multi_recipient_bounce", 0, smtpd_check_multi_rcpt_bounce},
     {"check_client_access", 1, smtpd_check_client_access},
     {"check_helo_access", 1, smtpd_check_helo_access},
     {"check_sender_access", 1, smtpd_check_sender_access},

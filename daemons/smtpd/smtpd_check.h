@@ -64,6 +64,19 @@ int smtpd_check_helo_access(struct check_ctx *ctx, const char *arg);
 int smtpd_check_sender_access(struct check_ctx *ctx, const char *arg);
 int smtpd_check_recipient_access(struct check_ctx *ctx, const char *arg);
 
+/* smtpd_check_dns.c: the DNS-based restrictions (arg: the list domain,
+ * "domain=127.0.0.2" style filters allowed, for the RBL/RHSBL ones). */
+int smtpd_check_unknown_sender_domain(struct check_ctx *ctx, const char *arg);
+int smtpd_check_unknown_rcpt_domain(struct check_ctx *ctx, const char *arg);
+int smtpd_check_unknown_helo(struct check_ctx *ctx, const char *arg);
+int smtpd_check_unknown_client(struct check_ctx *ctx, const char *arg);
+int smtpd_check_unknown_reverse_client(struct check_ctx *ctx, const char *arg);
+int smtpd_check_rbl_client(struct check_ctx *ctx, const char *arg);
+int smtpd_check_rhsbl_client(struct check_ctx *ctx, const char *arg);
+int smtpd_check_rhsbl_sender(struct check_ctx *ctx, const char *arg);
+int smtpd_check_rhsbl_helo(struct check_ctx *ctx, const char *arg);
+int smtpd_check_rhsbl_recipient(struct check_ctx *ctx, const char *arg);
+
 /* smtpd_check_nets.c */
 /* "192.0.2.0/24", "[::1]/128", "!10.0.0.1": 0, or -1 if not a network. */
 int smtpd_check_net_parse(const char *word, struct check_net *net);

@@ -40,6 +40,40 @@ static const char *smtpd_check_split_dsn(const char *text, int code, char *dsn, 
     return text;
 }
 
+/*
+ * REDIRECT address, FILTER transport:nexthop, BCC address: remembered for
+ * cleanup's "end" request (the last of each wins, as Postfix), logged like
+ * HOLD. A malformed argument is warned about and ignored (Postfix too).
+ */
+static int smtpd_check_late_action(struct check_ctx *ctx, const char *word, const char *text,
+                                   const char *key)
+{
+    struct smtpd_state *state = ctx->state;
+    struct buf why = BUF_INIT, upper = BUF_INIT;
+    char **slot;
+    const char *colon = strchr(text, ':');
+    size_t i;
+
+    if (*text == '\0' || strpbrk(text, " \t") != NULL ||
+        (strcasecmp(word, "FILTER") == 0 && (colon == NULL || colon == text))) {
+        msg_warn("access table: bad %s action argument \"%.100s\": ignored", word, text);
+        return CHECK_DUNNO;
+    }
+    for (i = 0; word[i]; i++)
+        buf_append_char(&upper, (char)toupper((unsigned char)word[i]));
+    slot = upper.data[0] == 'R'   ? &state->redirect
+           : upper.data[0] == 'F' ? &state->filter
+                                  : &state->bcc;
+    mem_free(*slot);
+    *slot = mem_strdup(text);
+    buf_printf(&why, "<%s>: %s triggers %s %s", key, ctx->reply_what, buf_str(&upper), text);
+    str_lower(upper.data);
+    smtpd_log_reject(state, buf_str(&upper), ctx->cmd, buf_str(&why), ctx->rcpt);
+    buf_release(&why);
+    buf_release(&upper);
+    return CHECK_DUNNO;
+}
+
 /* What an access table's value means (access(5)). key is shown in the reply. */
 static int smtpd_check_action(struct check_ctx *ctx, const char *value, const char *key)
 {
@@ -108,10 +142,8 @@ static int smtpd_check_action(struct check_ctx *ctx, const char *value, const ch
         return CHECK_DUNNO;
     }
     if (strcasecmp(word, "REDIRECT") == 0 || strcasecmp(word, "FILTER") == 0 ||
-        strcasecmp(word, "BCC") == 0) {
-        msg_warn("access table action %s is not supported yet: ignored", word);
-        return CHECK_DUNNO;
-    }
+        strcasecmp(word, "BCC") == 0)
+        return smtpd_check_late_action(ctx, word, text, key);
     /* Anything else is a restriction list (a class name, or restrictions
      * written in the table). */
     {

@@ -1,10 +1,11 @@
 /*
- * smtpd_check_nets.c - mynetworks-style address lists for the restriction
- * evaluator and smtpd_forbid_bare_newline_exclusions: "a.b.c.d/n",
- * "[v6::]/n", bare addresses, "!" exclusions; first match wins.
- * Called with the client's printable address. Table and /file entries are
- * not supported yet: they are warned about and skipped, which can only
- * make a list match fewer clients, never more.
+ * smtpd_check_nets.c - mynetworks-style lists for the restriction
+ * evaluator and smtpd_forbid_bare_newline_exclusions, matched by
+ * lib/mail/net_list (CIDR, "!" exclusions, /file, type:table; first match
+ * wins), and smtpd_check_net_parse() for HELO address literals.
+ * Called with the client's printable address. A list that does not parse
+ * matches nobody (mynetworks: fatal at start), which can only make
+ * permit_mynetworks permit less, never more.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -14,17 +15,12 @@
 #include <strings.h>
 
 #include "conf/conf.h"
-#include "mail/cleanup_proto.h"
-#include "smtp/smtp_addr.h"
-#include "smtp/smtp_reply.h"
+#include "mail/net_list.h"
 #include "smtpd_check.h"
 #include "util/htable.h"
 #include "util/mem.h"
 #include "util/msg.h"
 #include "util/str.h"
-
-static struct check_net *check_mynets;
-static size_t check_mynet_count;
 
 int smtpd_check_net_parse(const char *word, struct check_net *net)
 {
@@ -67,86 +63,56 @@ int smtpd_check_net_parse(const char *word, struct check_net *net)
     return 0;
 }
 
-/* The client address as family + bytes (IPv4-mapped IPv6 as IPv4). */
-static int smtpd_check_client_bytes(const struct smtpd_state *state, unsigned char *out)
+/* Parsed lists by their text: mynetworks and the exclusion lists are
+ * parsed (files read, tables opened) once per process. NULL values stand
+ * for lists that did not parse (warned about once). */
+static struct htable *check_net_lists;
+
+static const struct net_list *smtpd_check_net_list(const char *text, const char *param)
 {
-    if (inet_pton(AF_INET, state->addr, out) == 1)
-        return AF_INET;
-    if (inet_pton(AF_INET6, state->addr, out) == 1)
-        return AF_INET6;
-    return 0;
+    struct htable_entry *known;
+    struct net_list *list;
+    struct buf err = BUF_INIT;
+
+    if (check_net_lists == NULL)
+        check_net_lists = htable_new(4);
+    if ((known = htable_find(check_net_lists, text)) != NULL)
+        return known->value;
+    if ((list = net_list_parse(text, &err)) == NULL)
+        msg_warn("%s: %s: the list matches no client", param, buf_str(&err));
+    htable_put(check_net_lists, text, list);
+    buf_release(&err);
+    return list;
 }
 
-static int smtpd_check_net_match(const struct check_net *net, int family, const unsigned char *addr)
+/* Address entries only for mynetworks (Postfix matches no host names
+ * there); a table lookup failure is "not in the list", never a permit. */
+static int smtpd_check_nets_match(const struct smtpd_state *state, const struct net_list *list,
+                                  const char *name)
 {
-    int full = net->prefix / 8, rest = net->prefix % 8;
-
-    if (family != net->family)
-        return 0;
-    if (memcmp(net->addr, addr, (size_t)full) != 0)
-        return 0;
-    if (rest == 0)
-        return 1;
-    return ((net->addr[full] ^ addr[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
-/* Parses a list of networks; entries we cannot use are warned about once. */
-static size_t smtpd_check_nets(const char *value, const char *param, struct check_net **out)
-{
-    char *copy = mem_strdup(value), *cursor = copy, *word;
-    struct check_net *nets = NULL;
-    size_t count = 0;
-
-    while ((word = str_token(&cursor, STR_LIST_SEP)) != NULL) {
-        nets = mem_realloc_array(nets, count + 1, sizeof(*nets));
-        if (smtpd_check_net_parse(word, &nets[count]) < 0) {
-            /* Tables and /file names in network lists are not supported
-             * yet: ignoring one can only narrow the list. */
-            msg_warn("%s: ignoring unsupported network \"%s\"", param, word);
-            continue;
-        }
-        count++;
-    }
-    mem_free(copy);
-    *out = nets;
-    return count;
-}
-
-static int smtpd_check_nets_match(const struct smtpd_state *state, const struct check_net *nets,
-                                  size_t count)
-{
-    unsigned char addr[16];
-    int family = smtpd_check_client_bytes(state, addr);
-    size_t i;
-
-    if (family == 0)
-        return 0;
-    for (i = 0; i < count; i++)
-        if (smtpd_check_net_match(&nets[i], family, addr))
-            return !nets[i].negate;
-    return 0;
+    return list != NULL && net_list_match(list, state->addr, name) == 1;
 }
 
 int smtpd_check_mynetworks(const struct smtpd_state *state)
 {
-    return smtpd_check_nets_match(state, check_mynets, check_mynet_count);
+    return smtpd_check_nets_match(state, smtpd_check_net_list(var_mynetworks, "mynetworks"), NULL);
 }
 
 int smtpd_check_in_networks(const struct smtpd_state *state, const char *list)
 {
-    struct check_net *nets;
-    size_t count;
-    int match;
-
-    if (strcmp(list, var_mynetworks) == 0)
-        return smtpd_check_mynetworks(state);
-    count = smtpd_check_nets(list, "network list", &nets);
-    match = smtpd_check_nets_match(state, nets, count);
-    mem_free(nets);
-    return match;
+    return smtpd_check_nets_match(state, smtpd_check_net_list(list, "network list"), state->name);
 }
 
 void smtpd_check_nets_init(void)
 {
-    check_mynet_count = smtpd_check_nets(var_mynetworks, "mynetworks", &check_mynets);
+    struct buf err = BUF_INIT;
+    struct net_list *list;
+
+    /* A mynetworks that does not parse would silently change who may
+     * relay: refuse to run, as Postfix does. */
+    if ((list = net_list_parse(var_mynetworks, &err)) == NULL)
+        msg_fatal("mynetworks: %s", buf_str(&err));
+    net_list_free(list);
+    (void)smtpd_check_net_list(var_mynetworks, "mynetworks");
+    buf_release(&err);
 }

@@ -41,6 +41,10 @@ void smtpd_transaction_reset(struct smtpd_state *state)
     state->cleanup_flags = 0;
     state->discard = 0;
     buf_reset(&state->discard_reason);
+    mem_free(state->filter);
+    mem_free(state->redirect);
+    mem_free(state->bcc);
+    state->filter = state->redirect = state->bcc = NULL;
     buf_reset(&state->prepend);
     state->bdat_active = 0;
     state->bdat_error = 0;

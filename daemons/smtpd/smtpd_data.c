@@ -5,9 +5,11 @@
  * Content goes through lib/smtp/smtp_data (end of DATA, dot-stuffing,
  * smtpd_forbid_bare_newline, line and size limits) straight to cleanup.
  * Invariant: "250 2.0.0 Ok: queued as ID" is sent only after
- * cleanup_client_finish() reported CLEANUP_STAT_OK, i.e. after cleanup
- * fsync'ed the queue file; every other outcome abandons the file (cleanup
- * removes it when the connection closes unfinished). Bytes a client
+ * cleanup_client_finish_opts() reported CLEANUP_STAT_OK, i.e. after cleanup
+ * fsync'ed the queue file (or, for DISCARD, accepted and removed it); every
+ * other outcome abandons the file (cleanup removes it when the connection
+ * closes unfinished). Actions decided after the envelope went out (HOLD,
+ * DISCARD, FILTER, REDIRECT, BCC) travel in cleanup's "end" request. Bytes a client
  * pipelines after the end of DATA stay in the stream for the command loop.
  */
 #include <inttypes.h>
@@ -208,6 +210,25 @@ static void smtpd_data_cleanup_reply(struct smtpd_state *state, int status, cons
     }
 }
 
+/* Ends the cleanup conversation with the actions decided since the
+ * envelope: HOLD (it may come from a later RCPT), DISCARD (cleanup accepts
+ * and removes the file), FILTER, REDIRECT, BCC. */
+static int smtpd_data_end(struct smtpd_state *state, int *status, struct buf *reason)
+{
+    struct cleanup_end end;
+
+    memset(&end, 0, sizeof(end));
+    end.flags =
+        (state->cleanup_flags & CLEANUP_FLAG_HOLD) | (state->discard ? CLEANUP_FLAG_DISCARD : 0);
+    end.filter = state->filter;
+    end.redirect = state->redirect;
+    end.bcc = state->bcc;
+    if (state->discard)
+        msg_info("%s: discard: END-OF-MESSAGE from %s: %s", smtpd_queue_id(state), state->namaddr,
+                 buf_str(&state->discard_reason));
+    return cleanup_client_finish_opts(state->cleanup, &end, status, reason, &state->data_err);
+}
+
 /* The end of a message: the verdict, then the reply. ok_fmt gets the
  * queue ID ("Ok: queued as %s"). Returns 1 when queued. */
 static int smtpd_data_finish(struct smtpd_state *state, const char *what)
@@ -230,12 +251,7 @@ static int smtpd_data_finish(struct smtpd_state *state, const char *what)
     } else if (state->data_failed) {
         msg_warn("%s: cleanup: %s", qid, buf_str(&state->data_err));
         smtpd_reply(state, 451, "4.3.0", "Error: queue file write error");
-    } else if (state->discard) {
-        msg_info("%s: discard: END-OF-MESSAGE from %s: %s", qid, state->namaddr,
-                 buf_str(&state->discard_reason));
-        smtpd_reply(state, 250, "2.0.0", "Ok: %s%squeued as %s", what, *what ? " " : "", qid);
-        queued = 1;
-    } else if (cleanup_client_finish(state->cleanup, &status, &reason, &state->data_err) < 0) {
+    } else if (smtpd_data_end(state, &status, &reason) < 0) {
         msg_warn("%s: cleanup: %s", qid, buf_str(&state->data_err));
         smtpd_reply(state, 451, "4.3.0", "Error: queue file write error");
     } else if (status == CLEANUP_STAT_OK) {
@@ -292,8 +308,10 @@ void smtpd_data_cmd(struct smtpd_state *state)
     smtpd_reply(state, 354, NULL, "End data with <CR><LF>.<CR><LF>");
     /* RFC 2920 3.1: DATA ends a pipelined group; content sent before our
      * 354 is logged (Postfix: "improper command pipelining after DATA"). */
-    if (stream_pending(state->client) > 0)
+    if (stream_pending(state->client) > 0) {
         early_left = SMTPD_PIPE_LOG;
+        state->ill_pipelining = 1;
+    }
     while (!smtp_data_done(state->data)) {
         if (stream_pending(state->client) == 0 && smtpd_reply_flush(state) < 0)
             break;

@@ -21,6 +21,7 @@
 
 #include "conf/conf.h"
 #include "server/server.h"
+#include "smtp/smtp_reply.h"
 #include "smtpd.h"
 #include "util/mem.h"
 #include "util/msg.h"
@@ -173,10 +174,41 @@ void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after)
     n = recv(stream_fd(state->client), peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
     if (n <= 0)
         return;
+    state->ill_pipelining = 1;
     smtpd_escape(&text, peek, (size_t)n);
     msg_info("improper command pipelining after %s from %s: %s", after, state->namaddr,
              buf_str(&text));
     buf_release(&text);
+}
+
+int smtpd_input_pending(const struct smtpd_state *state)
+{
+    char byte;
+
+    return stream_pending(state->client) > 0 ||
+           recv(stream_fd(state->client), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
+ * RFC 2920: a client may send ahead only when PIPELINING was offered in
+ * answer to its EHLO, and never past a command that changes the session
+ * (EHLO, HELO, STARTTLS) or waits for a go-ahead (DATA), nor past NOOP or
+ * VRFY. A client that does is remembered for reject_unauth_pipelining
+ * (BDAT's chunk follows its command by design).
+ */
+static void smtpd_pipelining_check(struct smtpd_state *state)
+{
+    enum smtp_verb verb = state->cmd.verb;
+    int offered =
+        strcmp(state->protocol, "ESMTP") == 0 && (state->ehlo_offered & SMTP_EHLO_PIPELINING) != 0;
+
+    if (state->ill_pipelining || verb == SMTP_VERB_BDAT)
+        return;
+    if (offered && verb != SMTP_VERB_EHLO && verb != SMTP_VERB_HELO && verb != SMTP_VERB_STARTTLS &&
+        verb != SMTP_VERB_DATA && verb != SMTP_VERB_NOOP && verb != SMTP_VERB_VRFY)
+        return;
+    if (smtpd_input_pending(state))
+        state->ill_pipelining = 1;
 }
 
 /* The end of a session that did not end with QUIT. */
@@ -238,6 +270,7 @@ static void smtpd_command_loop(struct smtpd_state *state)
             smtpd_reply_line(state, buf_str(&state->cmd.reply));
             continue;
         }
+        smtpd_pipelining_check(state);
         smtpd_cmd_dispatch(state);
     }
     (void)smtpd_reply_flush(state);

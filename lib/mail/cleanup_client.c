@@ -117,6 +117,12 @@ int cleanup_client_data(struct cleanup_client *c, const void *data, size_t len, 
 int cleanup_client_finish(struct cleanup_client *c, int *status, struct buf *reason,
                           struct buf *err)
 {
+    return cleanup_client_finish_opts(c, NULL, status, reason, err);
+}
+
+int cleanup_client_finish_opts(struct cleanup_client *c, const struct cleanup_end *end,
+                               int *status, struct buf *reason, struct buf *err)
+{
     struct attr_limits lim;
     struct attr_msg msg;
     uint32_t st;
@@ -125,7 +131,7 @@ int cleanup_client_finish(struct cleanup_client *c, int *status, struct buf *rea
 
     if (cleanup_client_flush_data(c, err) < 0)
         return -1;
-    cleanup_encode_end(&c->out);
+    cleanup_encode_end_opts(&c->out, end);
     if (cleanup_client_send(c, err) < 0)
         return -1;
     attr_limits_init(&lim);

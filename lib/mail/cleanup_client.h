@@ -34,6 +34,9 @@ int cleanup_client_data(struct cleanup_client *client, const void *data, size_t 
  * in which case the message must be treated as not queued. */
 int cleanup_client_finish(struct cleanup_client *client, int *status, struct buf *reason,
                           struct buf *err);
+/* The same, with smtpd's late actions in the "end" request (end may be NULL). */
+int cleanup_client_finish_opts(struct cleanup_client *client, const struct cleanup_end *end,
+                               int *status, struct buf *reason, struct buf *err);
 void cleanup_client_close(struct cleanup_client *client);
 
 #endif

@@ -64,7 +64,22 @@ void cleanup_encode_data(struct buf *out, const void *data, size_t len)
 
 void cleanup_encode_end(struct buf *out)
 {
+    cleanup_encode_end_opts(out, NULL);
+}
+
+void cleanup_encode_end_opts(struct buf *out, const struct cleanup_end *end)
+{
     attr_put_cstr(out, "req", "end");
+    if (end != NULL) {
+        if (end->flags)
+            attr_put_int(out, "flags", (uint32_t)end->flags);
+        if (end->filter)
+            attr_put_cstr(out, "filter", end->filter);
+        if (end->redirect)
+            attr_put_cstr(out, "redirect", end->redirect);
+        if (end->bcc)
+            attr_put_cstr(out, "bcc", end->bcc);
+    }
     attr_put_end(out);
 }
 
@@ -221,6 +236,53 @@ int cleanup_decode_data(const struct attr_msg *msg, const char **data, size_t *l
         return -1;
     }
     return 0;
+}
+
+/* An optional bounded string: 0 (absent or copied), -1 when malformed. */
+static int cleanup_get_opt_field(const struct attr_group *g, const char *name, char **out,
+                                 struct buf *err)
+{
+    const char *s;
+
+    *out = NULL;
+    if (attr_get_cstr(g, name, &s) == ATTR_MISSING)
+        return 0;
+    return cleanup_get_field(g, name, out, err);
+}
+
+int cleanup_decode_end(const struct attr_msg *msg, struct cleanup_end *end, struct buf *err)
+{
+    const struct attr_group *top = attr_msg_top(msg);
+    uint32_t v;
+    enum attr_find f;
+
+    memset(end, 0, sizeof(*end));
+    if ((f = attr_get_int(top, "flags", &v)) == ATTR_FOUND) {
+        /* Only what may be decided late: anything else is a client bug. */
+        if (v & ~(uint32_t)(CLEANUP_FLAG_HOLD | CLEANUP_FLAG_DISCARD)) {
+            buf_printf(err, "cleanup request: end flags 0x%x not allowed", (unsigned)v);
+            return -1;
+        }
+        end->flags = (int)v;
+    } else if (f != ATTR_MISSING) {
+        buf_printf(err, "cleanup request: attribute flags: %s", attr_find_str(f));
+        return -1;
+    }
+    if (cleanup_get_opt_field(top, "filter", &end->filter, err) < 0
+        || cleanup_get_opt_field(top, "redirect", &end->redirect, err) < 0
+        || cleanup_get_opt_field(top, "bcc", &end->bcc, err) < 0) {
+        cleanup_end_free(end);
+        return -1;
+    }
+    return 0;
+}
+
+void cleanup_end_free(struct cleanup_end *end)
+{
+    mem_free(end->filter);
+    mem_free(end->redirect);
+    mem_free(end->bcc);
+    memset(end, 0, sizeof(*end));
 }
 
 void cleanup_envelope_free(struct cleanup_envelope *env)

@@ -10,7 +10,8 @@
  *   client: req="rcpt" list rcpt [address orcpt notify]    (any number of these)
  *   client: req="data" str data                            (message bytes, LF line
  *                                                           ends, any number)
- *   client: req="end"
+ *   client: req="end"   [flags] [filter] [redirect] [bcc]  (optional: the
+ *                      smtpd actions decided after "env", see cleanup_end)
  *   server: int status, str reason, str queue_id
  * The client may stop early (close): cleanup then removes the unfinished
  * file. The server sends the final status only after the queue file is
@@ -41,6 +42,7 @@
 #define CLEANUP_FLAG_BCC_OK   (1 << 1) /* keep Bcc: headers (default: removed) */
 #define CLEANUP_FLAG_HOLD     (1 << 2) /* place the message on hold */
 #define CLEANUP_FLAG_LOCAL    (1 << 3) /* local submission: add missing headers */
+#define CLEANUP_FLAG_DISCARD  (1 << 4) /* end only: accept, then throw the message away */
 
 /* DSN NOTIFY bits (RFC 3461), as kept in the queue file. */
 #define DSN_NOTIFY_NEVER   (1 << 0)
@@ -86,6 +88,21 @@ struct cleanup_envelope {
     size_t nattr;
 };
 
+/*
+ * The optional attributes of "end": access-table actions smtpd decides
+ * while recipients arrive, after the envelope went out. Absent attributes
+ * decode as 0 / NULL, so an old client's "end" means "nothing more".
+ * flags: CLEANUP_FLAG_HOLD and CLEANUP_FLAG_DISCARD only (added to the
+ * envelope's); filter: "transport:nexthop" (FILTER); redirect: the one
+ * address to deliver to instead (REDIRECT); bcc: one more recipient (BCC).
+ */
+struct cleanup_end {
+    int flags;
+    char *filter;
+    char *redirect;
+    char *bcc;
+};
+
 enum cleanup_req { CLEANUP_REQ_ENV, CLEANUP_REQ_RCPT, CLEANUP_REQ_DATA, CLEANUP_REQ_END };
 
 /* Encoding (client side). */
@@ -93,6 +110,8 @@ void cleanup_encode_env(struct buf *out, const struct cleanup_envelope *env);
 void cleanup_encode_rcpt(struct buf *out, const struct cleanup_rcpt *rcpt, size_t count);
 void cleanup_encode_data(struct buf *out, const void *data, size_t len);
 void cleanup_encode_end(struct buf *out);
+/* "end" with the optional attributes that are set (end may be NULL). */
+void cleanup_encode_end_opts(struct buf *out, const struct cleanup_end *end);
 void cleanup_encode_status(struct buf *out, int status, const char *reason,
                            const char *queue_id);
 
@@ -106,6 +125,10 @@ int cleanup_decode_rcpt(const struct attr_msg *msg, struct cleanup_rcpt **rcpt, 
 /* Points into msg: valid until the message is freed. */
 int cleanup_decode_data(const struct attr_msg *msg, const char **data, size_t *len,
                         struct buf *err);
+/* The optional attributes of an "end" request (absent: 0 / NULL); -1 when
+ * one is present with a wrong type, an unknown flag or too long a value. */
+int cleanup_decode_end(const struct attr_msg *msg, struct cleanup_end *end, struct buf *err);
+void cleanup_end_free(struct cleanup_end *end);
 void cleanup_envelope_free(struct cleanup_envelope *env);
 void cleanup_rcpt_free(struct cleanup_rcpt *rcpt, size_t count);
 

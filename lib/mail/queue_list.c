@@ -16,8 +16,8 @@
 #include "mail/recipient_log.h"
 #include "util/mem.h"
 
-const char *const queue_list_queues[] = {QUEUE_INCOMING, QUEUE_ACTIVE, QUEUE_DEFERRED,
-                                         QUEUE_HOLD, NULL};
+const char *const queue_list_queues[] = {QUEUE_INCOMING, QUEUE_ACTIVE, QUEUE_DEFERRED, QUEUE_HOLD,
+                                         NULL};
 
 /* Record offsets of the listed recipients, parallel to e->rcpts. */
 struct queue_list_offsets {

@@ -576,9 +576,10 @@ static const char *rewrite_skip_quoted(const char *p, const char *end)
     return end;
 }
 
-/* The internal form of an RFC 5322 addr-spec: quotes and escapes removed,
- * folding white space outside quotes dropped. */
-static void rewrite_unquote(const char *s, size_t len, struct buf *out)
+/* The internal form of an RFC 5322 addr-spec: quotes and escapes
+ * removed. Returns -1 for white space outside quotes: "Joe User" without
+ * an address is a phrase, not an address to complete. */
+static int rewrite_unquote(const char *s, size_t len, struct buf *out)
 {
     const char *end = s + len;
     int quoted = 0;
@@ -590,11 +591,12 @@ static void rewrite_unquote(const char *s, size_t len, struct buf *out)
         } else if (*s == '"') {
             quoted = !quoted;
         } else if (!quoted && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) {
-            continue;
+            return -1;
         } else {
             buf_append_char(out, (unsigned char)*s);
         }
     }
+    return 0;
 }
 
 /* Rewrites the addr-spec text s/len into out (as is when unchanged). */
@@ -604,9 +606,8 @@ static int rewrite_spec(const struct rewrite_config *cfg, int cls, const char *s
     struct buf addr = BUF_INIT, orig = BUF_INIT;
     int r = 0;
 
-    rewrite_unquote(s, len, &addr);
-    if (buf_len(&addr) == 0 || memchr(s, '(', len) != NULL) {
-        /* "<>" or a comment inside the address: leave it alone. */
+    if (rewrite_unquote(s, len, &addr) < 0 || buf_len(&addr) == 0 || memchr(s, '(', len) != NULL) {
+        /* A phrase, "<>" or a comment inside the address: leave it alone. */
         buf_append(out, s, len);
         goto done;
     }

@@ -32,7 +32,7 @@
 #define SHOWQ_PROTO_VERSION 1
 #define SHOWQ_REQ_LIST      "list"
 /* Recipients sent per entry; more are counted in "omitted". */
-#define SHOWQ_RCPT_MAX 5000
+#define SHOWQ_RCPT_MAX        5000
 #define SHOWQ_QUEUE_NAME_SIZE 16
 
 struct showq_rcpt {

@@ -36,7 +36,7 @@
 #define PC_BODY 0x4
 
 struct postcat_opts {
-    int show;  /* PC_* */
+    int show; /* PC_* */
     int offsets;
     int verbose;
     int json;

@@ -4,9 +4,10 @@
  * SITE (flush one destination), -c DIR, -v; postern adds listing filters
  * -S sender, -R recipient, -D domain, -A age.
  *
- * Not set-id: the listing comes from the showq daemon over public/showq
- * (the daemon reads the queue as mail_owner), and a flush is a trigger to
- * qmgr, so an ordinary user never touches a queue file. Only when showq
+ * Installed set-gid setgid_group at most (like postdrop), only to reach
+ * public/: the listing comes from the showq daemon over public/showq (the
+ * daemon reads the queue as mail_owner), and a flush is a trigger to qmgr,
+ * so an ordinary user never touches a queue file. Only when showq
  * cannot be reached does postqueue read the queue itself (as Postfix
  * does), which works for root and the queue owner. Permission lists are
  * authorized_mailq_users and authorized_flush_users. Messages go to
@@ -132,8 +133,7 @@ static int postqueue_list_showq(struct postqueue_listing *l, struct buf *why)
     if (msg_verbose)
         msg_info("connect to subsystem public/showq");
     if ((fd = sock_connect_unix(buf_str(&path), var_ipc_timeout * 1000L, &err)) < 0) {
-        buf_printf(why, "Connect to the %s showq service: %s", var_mail_name,
-                   strerror(errno));
+        buf_printf(why, "Connect to the %s showq service: %s", var_mail_name, strerror(errno));
         buf_release(&path);
         buf_release(&err);
         return -1;
@@ -304,6 +304,32 @@ static int postqueue_flush_site_ok(const char *site)
     return ok;
 }
 
+/*
+ * Installed set-gid (setgid_group, to reach public/), postqueue must not
+ * let a user point it at a configuration of their own: as postdrop, a
+ * non-default directory must be listed in the default main.cf's
+ * alternate_config_directories or multi_instance_directories.
+ */
+static void postqueue_choose_config(const char *requested)
+{
+    struct buf err = BUF_INIT;
+
+    if (requested != NULL && getuid() != 0 && (getuid() != geteuid() || getgid() != getegid()) &&
+        strcmp(requested, POSTERN_CONFIG_DIR) != 0) {
+        conf_set_config_dir(POSTERN_CONFIG_DIR);
+        if (conf_load(&err) < 0 ||
+            !postdrop_config_dir_allowed(requested, POSTERN_CONFIG_DIR,
+                                         conf_raw("alternate_config_directories"),
+                                         conf_raw("multi_instance_directories")))
+            msg_fatal_status(EX_NOPERM, "%s: non-default configuration directory not allowed",
+                             requested);
+        conf_reset();
+    }
+    if (requested != NULL)
+        conf_set_config_dir(requested);
+    buf_release(&err);
+}
+
 int main(int argc, char **argv)
 {
     enum postqueue_mode mode = PQ_NONE;
@@ -363,8 +389,7 @@ int main(int argc, char **argv)
     }
     if (optind != argc || mode == PQ_NONE)
         postqueue_usage();
-    if (config != NULL)
-        conf_set_config_dir(config);
+    postqueue_choose_config(config != NULL ? config : getenv("MAIL_CONFIG"));
     if (conf_load(&err) < 0)
         msg_fatal_status(EX_CONFIG, "%s", buf_str(&err));
     conf_apply_globals();

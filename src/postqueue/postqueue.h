@@ -34,8 +34,7 @@ struct postqueue_filter {
 };
 
 /* Whether e passes f at time now. */
-int postqueue_filter_match(const struct postqueue_filter *f, const struct showq_entry *e,
-                           long now);
+int postqueue_filter_match(const struct postqueue_filter *f, const struct showq_entry *e, long now);
 /* Whether any filter is set. */
 int postqueue_filter_active(const struct postqueue_filter *f);
 

@@ -151,8 +151,7 @@ static int postqueue_domain_match(const char *addr, const char *domain)
     return alen > dlen && at[alen - dlen - 1] == '.' && strcasecmp(at + alen - dlen, domain) == 0;
 }
 
-int postqueue_filter_match(const struct postqueue_filter *f, const struct showq_entry *e,
-                           long now)
+int postqueue_filter_match(const struct postqueue_filter *f, const struct showq_entry *e, long now)
 {
     size_t i;
     int ok;

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -65,6 +66,24 @@ static void postsuper_authorize(void)
     msg_fatal("use of this command is reserved for the superuser");
 }
 
+/*
+ * Root works on the queue as mail_owner (effective ids only), as Postfix's
+ * postsuper does: every hash directory and maildrop file it creates then
+ * belongs to the account the daemons run as. A root-owned deferred/X/
+ * would hide its files from qmgr.
+ */
+static void postsuper_become_owner(void)
+{
+    uid_t uid;
+    gid_t gid;
+
+    if (geteuid() != 0 || instance_nonroot())
+        return;
+    instance_owner_ids(&uid, &gid);
+    if (setgroups(0, NULL) < 0 || setegid(gid) < 0 || seteuid(uid) < 0)
+        msg_fatal("cannot switch to mail_owner (uid %lu): %s", (unsigned long)uid, strerror(errno));
+}
+
 /* The ID in one line of "-" input, or NULL to skip the line quietly. */
 static const char *postsuper_stdin_id(char *line)
 {
@@ -101,7 +120,7 @@ static void postsuper_one(struct postsuper *ps, enum postsuper_op op, const char
         return;
     }
     if (queue_id_valid(id))
-        (void)postsuper_apply(ps, op, id);
+        (void)postsuper_apply(ps, op, id, NULL);
 }
 
 static void postsuper_all(struct postsuper *ps, enum postsuper_op op)
@@ -145,7 +164,7 @@ static void postsuper_all(struct postsuper *ps, enum postsuper_op op)
         }
         queue_scan_close(scan);
         for (j = 0; j < n; j++) {
-            (void)postsuper_apply(ps, op, ids[j]);
+            (void)postsuper_apply(ps, op, ids[j], qs[i]);
             mem_free(ids[j]);
         }
         mem_free(ids);
@@ -180,10 +199,8 @@ static void postsuper_trigger_pickup(void)
     struct buf why = BUF_INIT;
 
     instance_service_path(&path, 0, "pickup");
-    if (trigger_send(TRIGGER_UNIX, buf_str(&path), "W", 1, var_trigger_timeout * 1000L, &why) <
-        0)
-        (void)trigger_send(TRIGGER_FIFO, buf_str(&path), "W", 1, var_trigger_timeout * 1000L,
-                           &why);
+    if (trigger_send(TRIGGER_UNIX, buf_str(&path), "W", 1, var_trigger_timeout * 1000L, &why) < 0)
+        (void)trigger_send(TRIGGER_FIFO, buf_str(&path), "W", 1, var_trigger_timeout * 1000L, &why);
     buf_release(&path);
     buf_release(&why);
 }
@@ -268,6 +285,7 @@ int main(int argc, char **argv)
         (void)msg_set_syslog(var_syslog_facility);
     }
     msg_set_stderr(1);
+    postsuper_become_owner();
     ps.qd = queue_dir_from_conf();
     if (nreq == 0 && !check && !purge) {
         check = 1;
@@ -295,8 +313,7 @@ int main(int argc, char **argv)
             printf("{\"summary\": \"%s\", \"count\": %ld}\n", ps_summary[op], ps.counts[op]);
             msg_set_stderr(0);
         }
-        msg_info("%s: %ld message%s", ps_summary[op], ps.counts[op],
-                 ps.counts[op] == 1 ? "" : "s");
+        msg_info("%s: %ld message%s", ps_summary[op], ps.counts[op], ps.counts[op] == 1 ? "" : "s");
         msg_set_stderr(1);
     }
     if (fflush(stdout) != 0)

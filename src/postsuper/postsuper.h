@@ -35,8 +35,10 @@ struct postsuper {
 
 /* The queues op looks in, in order (NULL-terminated). */
 const char *const *postsuper_op_queues(enum postsuper_op op);
-/* Applies op to id: 1 done, 0 not found (or nothing to do), -1 failed (logged). */
-int postsuper_apply(struct postsuper *ps, enum postsuper_op op, const char *id);
+/* Applies op to id, looking in first (where a scan just saw it; may be
+ * NULL) before the other queues of op: 1 done, 0 not found (or nothing to
+ * do), -1 failed (logged). */
+int postsuper_apply(struct postsuper *ps, enum postsuper_op op, const char *id, const char *first);
 /* Reports one action (stderr and maillog, or a JSON line with -j). */
 void postsuper_report(struct postsuper *ps, const char *id, const char *queue, const char *what);
 

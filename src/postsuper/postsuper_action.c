@@ -24,7 +24,6 @@
 #include "mail/queue_reader.h"
 #include "mail/recipient_log.h"
 #include "postsuper.h"
-#include "server/instance.h"
 #include "util/mem.h"
 #include "util/msg.h"
 
@@ -118,18 +117,12 @@ static int postsuper_requeue_copy(struct postsuper *ps, const char *queue, const
     int section = 0; /* 0 envelope, 1 content, 2 extracted */
     int rc = 0;
     int got;
-    uid_t uid;
-    gid_t gid;
 
     if ((r = queue_reader_open(ps->qd, queue, id, 0, err)) == NULL)
         return -1;
+    /* Created as the effective user: mail_owner (postsuper.c). */
     queue_file_opts_init(&opts);
     opts.queue = QUEUE_MAILDROP;
-    instance_owner_ids(&uid, &gid);
-    if (getuid() == 0) {
-        opts.uid = uid;
-        opts.gid = instance_group_id();
-    }
     if ((qf = queue_file_create(ps->qd, &opts, err)) == NULL) {
         queue_reader_close(r);
         return -1;
@@ -305,13 +298,19 @@ static int postsuper_try(struct postsuper *ps, enum postsuper_op op, const char 
     return rc;
 }
 
-int postsuper_apply(struct postsuper *ps, enum postsuper_op op, const char *id)
+int postsuper_apply(struct postsuper *ps, enum postsuper_op op, const char *id, const char *first)
 {
     const char *const *qs = postsuper_op_queues(op);
     int pass;
     size_t i;
     int rc;
 
+    if (first != NULL && postsuper_allowed(ps, first) &&
+        (rc = postsuper_try(ps, op, first, id)) != 0) {
+        if (rc > 0)
+            ps->counts[op]++;
+        return rc;
+    }
     for (pass = 0; pass < POSTSUPER_PASSES; pass++) {
         for (i = 0; qs[i] != NULL; i++) {
             if (!postsuper_allowed(ps, qs[i]))

@@ -150,8 +150,9 @@ static void ps_inode_name(const char *id, const struct stat *st, int long_ids, c
         return;
     tv.tv_sec = parts.form == QUEUE_ID_LONG ? parts.sec : st->st_mtime;
     tv.tv_usec = parts.usec;
-    if (queue_id_make(out, size, (uint64_t)st->st_ino, &tv, parts.form == QUEUE_ID_LONG ||
-                      (long_ids && parts.form != QUEUE_ID_SHORT)) < 0)
+    if (queue_id_make(out, size, (uint64_t)st->st_ino, &tv,
+                      parts.form == QUEUE_ID_LONG || (long_ids && parts.form != QUEUE_ID_SHORT)) <
+        0)
         out[0] = '\0';
 }
 
@@ -213,8 +214,7 @@ void postsuper_check(struct postsuper *ps)
 
                     if (queue_dir_path(ps->qd, ps_logs[l], id, &lp) == 0 &&
                         access(buf_str(&lp), F_OK) == 0)
-                        (void)queue_dir_rename_into(ps->qd, buf_str(&lp), ps_logs[l], newid,
-                                                    &err);
+                        (void)queue_dir_rename_into(ps->qd, buf_str(&lp), ps_logs[l], newid, &err);
                     buf_reset(&err);
                     buf_release(&lp);
                 }
@@ -246,8 +246,7 @@ void postsuper_check(struct postsuper *ps)
     if (misplaced > 0)
         msg_info("Moved to the right directory: %ld file%s", misplaced, misplaced == 1 ? "" : "s");
     if (renamed > 0)
-        msg_info("Renamed to match inode number: %ld message%s", renamed,
-                 renamed == 1 ? "" : "s");
+        msg_info("Renamed to match inode number: %ld message%s", renamed, renamed == 1 ? "" : "s");
     if (corrupt > 0)
         msg_info("Moved to corrupt: %ld message%s", corrupt, corrupt == 1 ? "" : "s");
 }
@@ -265,8 +264,7 @@ static int ps_stale_temp(const char *name)
     copy = mem_strdup(name + 4);
     if ((dot = strchr(copy, '.')) != NULL) {
         *dot = '\0';
-        if (str_to_long(copy, &pid) == 0 && pid > 0 && kill((pid_t)pid, 0) < 0 &&
-            errno == ESRCH)
+        if (str_to_long(copy, &pid) == 0 && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
             stale = 1;
     }
     mem_free(copy);
@@ -276,7 +274,7 @@ static int ps_stale_temp(const char *name)
 void postsuper_purge(struct postsuper *ps)
 {
     static const char *const queues[] = {QUEUE_MAILDROP, QUEUE_INCOMING, QUEUE_ACTIVE,
-                                         QUEUE_DEFERRED, QUEUE_HOLD, NULL};
+                                         QUEUE_DEFERRED, QUEUE_HOLD,     NULL};
     struct buf path = BUF_INIT;
     size_t q;
 

@@ -8,7 +8,8 @@
  * (fields of at most CLEANUP_FIELD_MAX bytes, data of at most
  * CLEANUP_DATA_CHUNK) and survive a round trip: encoding the decoded
  * request and decoding it again gives the same values. Any breach
- * abort()s. Defines no main(): replay_main.c supplies one outside
+ * abort()s. "end" with its optional attributes is checked the same way.
+ * Defines no main(): replay_main.c supplies one outside
  * libFuzzer builds.
  */
 #include <stdint.h>
@@ -115,6 +116,48 @@ static void fuzz_rcpt(const struct attr_msg *msg)
     buf_release(&enc);
 }
 
+static int fuzz_same(const char *a, const char *b)
+{
+    return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* The optional "end" attributes: bounded, only the late flags, and a
+ * round trip keeps them (absent stays absent). */
+static void fuzz_end(const struct attr_msg *msg)
+{
+    struct cleanup_end end, again;
+    struct attr_limits lim;
+    struct attr_msg m2;
+    struct buf err = BUF_INIT, enc = BUF_INIT;
+
+    if (cleanup_decode_end(msg, &end, &err) < 0) {
+        if (buf_len(&err) == 0)
+            abort();
+        buf_release(&err);
+        return;
+    }
+    if (end.flags & ~(CLEANUP_FLAG_HOLD | CLEANUP_FLAG_DISCARD))
+        abort();
+    if ((end.filter && strlen(end.filter) > CLEANUP_FIELD_MAX) ||
+        (end.redirect && strlen(end.redirect) > CLEANUP_FIELD_MAX) ||
+        (end.bcc && strlen(end.bcc) > CLEANUP_FIELD_MAX))
+        abort();
+    cleanup_encode_end_opts(&enc, &end);
+    cleanup_attr_limits(&lim);
+    attr_msg_init(&m2, &lim);
+    if (attr_decode_exact(enc.data, enc.len, &m2, &err) != ATTR_OK ||
+        cleanup_decode_end(&m2, &again, &err) < 0)
+        abort();
+    if (again.flags != end.flags || !fuzz_same(again.filter, end.filter) ||
+        !fuzz_same(again.redirect, end.redirect) || !fuzz_same(again.bcc, end.bcc))
+        abort();
+    cleanup_end_free(&again);
+    attr_msg_free(&m2);
+    cleanup_end_free(&end);
+    buf_release(&err);
+    buf_release(&enc);
+}
+
 static void fuzz_data(const struct attr_msg *msg)
 {
     struct buf err = BUF_INIT;
@@ -159,6 +202,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 fuzz_data(&msg);
                 break;
             case CLEANUP_REQ_END:
+                fuzz_end(&msg);
                 break;
             }
         } else if (buf_len(&err) == 0) {

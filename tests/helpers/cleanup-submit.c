@@ -126,6 +126,9 @@ int main(int argc, char **argv)
     if (abandon >= 0) {
         printf("abandoned\n");
         cleanup_client_close(client);
+        buf_release(&err);
+        buf_release(&reason);
+        buf_release(&content);
         return 0;
     }
     if (cleanup_client_finish(client, &status, &reason, &err) < 0)

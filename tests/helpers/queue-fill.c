@@ -7,7 +7,8 @@
  * usage: queue-fill -c CONFIG_DIR [-q QUEUE] [-n COUNT] [-f SENDER]
  *        [-r RCPT]... [-R REASON]... [-T ARRIVAL_SECONDS] [-s SUBJECT]
  * The i-th -R is the deferral reason of the i-th recipient (the last one
- * given also covers the recipients after it). Prints the new IDs, one per line. Never used by the mail system itself.
+ * given also covers the recipients after it). Prints the new IDs, one per line. Never used by the
+ * mail system itself.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,7 +132,8 @@ int main(int argc, char **argv)
         if (queue_file_finish(qf) < 0)
             msg_fatal("finish: %s", queue_file_error(qf));
         if (nreason > 0) {
-            struct recipient_log *log = recipient_log_open(qd, QUEUE_DEFER, queue_file_id(qf), &err);
+            struct recipient_log *log =
+                recipient_log_open(qd, QUEUE_DEFER, queue_file_id(qf), &err);
 
             if (log == NULL)
                 msg_fatal("defer log: %s", buf_str(&err));

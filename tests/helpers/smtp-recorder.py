@@ -10,7 +10,8 @@
 #   --no-ehlo     answer EHLO with 502 (the client must fall back to HELO)
 #   --hang STAGE  stop answering at STAGE (greeting, ehlo, mail, rcpt, data,
 #                 dot): the client's timeout for that stage must fire
-# RECORD gets one line per chunk: "CHUNK " + repr(bytes). Serves connections
+# RECORD gets "PEER address" per connection and one line per chunk:
+# "CHUNK " + repr(bytes). Serves connections
 # one after another until killed.
 import os
 import socket
@@ -44,7 +45,8 @@ def main():
     os.rename(portfile + ".tmp", portfile)
     out = open(record, "a", buffering=1)
     while True:
-        conn, _ = srv.accept()
+        conn, peer = srv.accept()
+        out.write("PEER %s\n" % peer[0])
         serve(conn, out, ext, no_ehlo, hang)
         conn.close()
 

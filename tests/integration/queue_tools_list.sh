@@ -6,6 +6,7 @@
 #     Postfix's warning; postqueue -f fails with exit 69;
 #   with the instance running: the listing through showq; as an ordinary
 #     user too (who cannot read the queue files) when run as root;
+#   mailq, sendmail -bp and sendmail as "mailq" (exec postqueue -p);
 #   -S/-R/-D/-A filters, and their output fed to postsuper -d -;
 #   postcat -q: layout lines, -h, -b, unknown ID; the empty queue.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -32,6 +33,11 @@ check_status "down: postqueue -f" 69 $?
 check_text "down: postqueue -f message" "postqueue: fatal: Cannot flush mail queue - mail system is down
 " "$tmp/f.err"
 
+"$POSTQUEUE" -c "$inst" -s refused.example.test >"$tmp/s.out" 2>"$tmp/s.err"
+check_status "postqueue -s (not in fast_flush_domains)" 69 $?
+check_text "postqueue -s message" "postqueue: fatal: Flush service is not configured for destination \"refused.example.test\"
+" "$tmp/s.err"
+
 # --- running: through showq ----------------------------------------------------
 qt_start
 "$POSTQUEUE" -c "$inst" -p >"$tmp/p2.out" 2>"$tmp/p2.err"
@@ -47,6 +53,15 @@ ln -s "$POSTQUEUE" "$tmp/mailq"
 MAIL_CONFIG=$inst "$tmp/mailq" >"$tmp/m.out" 2>&1
 normalize_listing "$tmp/m.out" >"$tmp/m.norm"
 check_same "up: mailq" "$tmp/list.want" "$tmp/m.norm"
+# sendmail -bp and sendmail as "mailq" exec command_directory/postqueue -p
+SENDMAIL=$top_builddir/src/sendmail/sendmail
+MAIL_CONFIG=$inst "$SENDMAIL" -bp >"$tmp/sm.out" 2>&1
+normalize_listing "$tmp/sm.out" >"$tmp/sm.norm"
+check_same "up: sendmail -bp" "$tmp/list.want" "$tmp/sm.norm"
+mkdir "$tmp/bin" && ln -s "$SENDMAIL" "$tmp/bin/mailq"
+MAIL_CONFIG=$inst "$tmp/bin/mailq" >"$tmp/sm2.out" 2>&1
+normalize_listing "$tmp/sm2.out" >"$tmp/sm2.norm"
+check_same "up: sendmail invoked as mailq" "$tmp/list.want" "$tmp/sm2.norm"
 if [ "$(id -u)" = 0 ]; then
     # An ordinary user lists through showq without access to the files
     # (postqueue installed set-gid setgid_group reaches public/ as this
@@ -120,6 +135,17 @@ Subject: queue-fill
 check_text "postcat -b" "
 Body of queue-fill.
 " "$tmp/pcb.out"
+"$POSTCAT" -c "$inst" -v -q "$d1" >"$tmp/pcv.out"
+check_status "postcat -v: content records named" 5 "$(grep -c '^regular_text: ' "$tmp/pcv.out")"
+"$POSTCAT" -c "$inst" -e -q "$d1" >"$tmp/pce.out"
+checks=$((checks + 1))
+if grep -q '^recipient: ' "$tmp/pce.out" && ! grep -q '^Subject:' "$tmp/pce.out" &&
+    [ "$(grep -c '^\*\*\*' "$tmp/pce.out")" = 4 ]; then
+    echo "ok: postcat -e: envelope and section lines only"
+else
+    echo "FAILED: postcat -e"
+    failures=$((failures + 1))
+fi
 "$POSTCAT" -c "$inst" -q ABCDEF12345 >"$tmp/pcn.out" 2>"$tmp/pcn.err"
 check_status "postcat -q unknown" 1 $?
 check_text "postcat -q unknown: message" "$POSTCAT: fatal: open queue file ABCDEF12345: No such file or directory

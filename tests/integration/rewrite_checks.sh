@@ -254,6 +254,21 @@ status: 8 5.7.1 bad attachment
 " "$tmp/mime2.out"
 no_file "MIME reject"
 
+# body_checks_size_limit (51200 by default): a line after the first 51200
+# body bytes is not looked at, one before it is, whatever the chunking.
+{
+    printf 'From: s@client.test\nSubject: t\n\nBODY-IGNORE early\n'
+    for _ in $(seq 1000); do printf '%099d\n' 0; done
+    printf 'BODY-IGNORE late\n'
+} >"$tmp/in"
+submit sizelimit -f s@client.test -r rcpt@example.test <"$tmp/in"
+dump sizelimit
+grep -c 'BODY-IGNORE' "$tmp/sizelimit.dump" >"$tmp/sizelimit.n"
+grep -c 'BODY-IGNORE late' "$tmp/sizelimit.dump" >>"$tmp/sizelimit.n"
+check_text "body_checks_size_limit: only the late line kept" "1
+1
+" "$tmp/sizelimit.n"
+
 # A local submission gets "from local" in the log line.
 printf 'Subject: t\nX-Test: warn\n\nbody\n' >"$tmp/in"
 submit local -f bob -F 9 -a uid=42 -a rewrite_context=local -r rcpt@example.test <"$tmp/in"

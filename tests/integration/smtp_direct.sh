@@ -7,9 +7,20 @@
 #   smtp_fallback_relay used when the nexthop refuses;
 #   SIZE too small -> bounced 5.3.4; 5xx greeting skipped -> deferred;
 #   long lines folded at smtp_line_length_limit;
+#   an address probe (DELIVER_FLAG_VERIFY) stops after RCPT;
+#   connection reuse: one smtp process under the master keeps its session
+#     for the next request (RSET), and opens a new one after
+#     smtp_connection_cache_time_limit;
+#   the commands on the wire (tests/helpers/smtp-recorder.py): EHLO name,
+#     MAIL+RCPT+DATA in one write with PIPELINING, NOTIFY/ORCPT with DSN,
+#     no parameters without the extensions, HELO after a refused EHLO,
+#     smtp_bind_address, smtp_data_done_timeout and smtp_rcpt_timeout;
 #   LMTP over a unix socket (program named lmtp): one reply per recipient;
+#     LMTP to inet:host:port (no MX lookup);
 #   MX lookup through tests/helpers/dns-responder.py, in a private network
-#   and mount namespace (unshare) whose resolv.conf points at 127.0.0.1.
+#   and mount namespace (unshare) whose resolv.conf points at 127.0.0.1:
+#   preference order, A fallback, NXDOMAIN bounced 5.4.4, SERVFAIL deferred
+#   4.4.3, the backup MX when the primary refuses or answers 4xx at RCPT.
 . "$top_srcdir/tests/integration/lib.sh"
 
 # Re-run inside a network + mount namespace so that the system resolver
@@ -144,6 +155,21 @@ check_log "m1: deferred line" "$qid: to=<later@relay.test>, .*status=deferred \(
 sed 's/$/\r/' "$tmp/m1" >"$tmp/m1.crlf"
 check_same "m1: exact bytes at the sink" "$tmp/m1.crlf" "$(ls "$tmp"/a.d/*.eml | head -1)"
 
+# --- address verification probe: RCPT replies only, no message -------------------
+stored_before=$(ls "$tmp"/a.d | wc -l)
+submit probe -f "" -r good@relay.test -r bad@relay.test <"$tmp/m1"
+"$DELIVER" -x "$SMTP" -V -t smtp -n "[127.0.0.1]:$pa" "$inst/spool" incoming "$qid" -- -c "$inst" \
+    >"$tmp/probe.res" 2>"$tmp/probe.derr"
+check_res probe "^good@relay.test: status=0 dsn=2\.[0-9.]+ .*reason=250 "
+check_res probe "^bad@relay.test: status=2 dsn=5.0.0 .*said: 550 "
+checks=$((checks + 1))
+if [ "$(ls "$tmp"/a.d | wc -l)" = "$stored_before" ]; then
+    echo "ok: probe: no message was sent"
+else
+    echo "FAILED: probe: the sink stored a message"
+    failures=$((failures + 1))
+fi
+
 # --- connection reuse: one smtp process (maxproc 1) under the master ------------
 # Two requests in a row share one SMTP session (RSET between them; the sink
 # names stored files PID.SESSION.TRANSACTION.eml); after
@@ -213,6 +239,9 @@ check_res m6 "^u2@lmtp.test: status=0 dsn=2.0.0"
 check_res m6 "^nouser@lmtp.test: status=2 dsn=5.0.0 .*said: 550 .*\(in reply to RCPT TO command\)"
 check_log "m6: lmtp log line" "postern/lmtp\[[0-9]+\]: $qid: to=<u1@lmtp.test>, relay=mx.example.test\[$tmp/lmtp.sock\], .*status=sent"
 check_same "m6: exact bytes at the LMTP sink" "$tmp/m1.crlf" "$(ls "$tmp"/lmtp.d/*.eml | head -1)"
+sink lmtptcp -L 127.0.0.1:0
+deliver m6b "$inst/libexec/lmtp" lmtp "inet:127.0.0.1:$port"
+check_res m6b "^u2@lmtp.test: status=0 dsn=2.0.0 .*relay=127.0.0.1\[127.0.0.1\]:$port "
 
 # --- the commands on the wire (tests/helpers/smtp-recorder.py) ----------------------
 # recorder NAME [options]: a scripted server recording what it receives.
@@ -256,6 +285,10 @@ recorder old --no-ehlo
 deliver m8c "$SMTP" smtp "[127.0.0.1]:$port"
 check_res m8c "^r1@rec.test: status=0 dsn=2.0.0"
 check_rec old "^CHUNK b'HELO mx.example.test\\\\r\\\\n'$" "EHLO refused: HELO fallback"
+recorder bind
+deliver m8f "$SMTP" smtp "[127.0.0.1]:$port" -o smtp_bind_address=127.0.0.2
+check_res m8f "^r1@rec.test: status=0 dsn=2.0.0"
+check_rec bind "^PEER 127.0.0.2$" "smtp_bind_address is the source address"
 recorder hang --hang dot
 deliver m8d "$SMTP" smtp "[127.0.0.1]:$port" -o smtp_data_done_timeout=1s
 check_res m8d "^r1@rec.test: status=1 dsn=4.4.2 .*reason=conversation with 127.0.0.1\[127.0.0.1\] timed out while sending end of data -- message may be sent more than once"
@@ -285,6 +318,20 @@ if [ "$SMTP_TEST_NS" = 1 ]; then
     deliver m7e "$SMTP" smtp "relay.test" -o "smtp_tcp_port=$port"
     check_res m7e "^mx@relay.test: status=0 .*relay=backup.relay.test\[127.0.0.2\]:$port"
     check_log "m7e: primary refused logged" "$qid: connect to primary.relay.test\[127.0.0.1\]:$port: Connection refused"
+    # The primary answers 451 to RCPT: the recipient stays open for the
+    # backup MX, which takes it; when the backup says 451 too, the message
+    # waits with the last server's reason.
+    sink grey -e rcpt:451 127.0.0.1:0
+    pg=$port
+    sink backup2 "127.0.0.2:$pg"
+    backup2_pid=$sinkpid
+    deliver m7f "$SMTP" smtp "relay.test" -o "smtp_tcp_port=$pg"
+    check_res m7f "^mx@relay.test: status=0 .*relay=backup.relay.test\[127.0.0.2\]:$pg"
+    kill "$backup2_pid"
+    wait "$backup2_pid" 2>/dev/null
+    sink backup3 "127.0.0.2:$pg" -e rcpt:452
+    deliver m7g "$SMTP" smtp "relay.test" -o "smtp_tcp_port=$pg"
+    check_res m7g "^mx@relay.test: status=1 dsn=4\.[0-9.]+ .*relay=backup.relay.test\[127.0.0.2\]:$pg reason=host backup.relay.test\[127.0.0.2\] said: 452 "
 fi
 
 checks=$((checks + 1))

@@ -170,8 +170,10 @@ class Instance:
 class Session:
     """A raw SMTP client: bytes in, reply lines out, with deadlines."""
 
-    def __init__(self, port, timeout=10):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    def __init__(self, port, timeout=10, source=None):
+        """source: the client's own address (another loopback address)."""
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                             source_address=(source, 0) if source else None)
         self.buf = b""
 
     def send(self, data):

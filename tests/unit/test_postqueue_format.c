@@ -101,12 +101,12 @@ static void test_long_ids_and_trailer(void **state)
     postqueue_format_entry(&out, &e, 1);
     showq_entry_free(&e);
     postqueue_format_trailer(&out, 416, 1);
-    assert_string_equal(buf_str(&out),
-                        "----Queue ID----- --Size-- ---Arrival Time---- --Sender/Recipient------\n"
-                        "4jXGhF2l6yz1bY2T!      416 Sun Nov 22 04:44:45 holdme@client.example.test\n"
-                        "                                               alice@mx.example.test\n"
-                        "\n"
-                        "-- 0 Kbytes in 1 Request.\n");
+    assert_string_equal(
+        buf_str(&out), "----Queue ID----- --Size-- ---Arrival Time---- --Sender/Recipient------\n"
+                       "4jXGhF2l6yz1bY2T!      416 Sun Nov 22 04:44:45 holdme@client.example.test\n"
+                       "                                               alice@mx.example.test\n"
+                       "\n"
+                       "-- 0 Kbytes in 1 Request.\n");
     buf_reset(&out);
     postqueue_format_trailer(&out, 0, 0);
     assert_string_equal(buf_str(&out), "Mail queue is empty\n");
@@ -189,8 +189,10 @@ static void test_filters(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_list_layout), cmocka_unit_test(test_long_ids_and_trailer),
-        cmocka_unit_test(test_json), cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_list_layout),
+        cmocka_unit_test(test_long_ids_and_trailer),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_filters),
     };
 
     return cmocka_run_group_tests(tests, setup, NULL);

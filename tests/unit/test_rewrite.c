@@ -268,6 +268,10 @@ static void test_header_value(void **st)
     /* A route stays, the address after it changes. */
     assert_string_equal(hdr(cfg, REWRITE_HDR_RCPT, " <@r1,@r2:old@x.test>", &n),
                         " <@r1,@r2:new@x.test>");
+    /* A phrase without an address is not completed. */
+    assert_string_equal(hdr(cfg, REWRITE_HDR_RCPT, " Joe User, bob", &n),
+                        " Joe User, bob@origin.test");
+    assert_int_equal(n, 1);
     /* Unbalanced input is copied, never over-read. */
     assert_string_equal(hdr(cfg, REWRITE_HDR_RCPT, " Bob <old@x.test", &n), " Bob <old@x.test");
     assert_string_equal(hdr(cfg, REWRITE_HDR_RCPT, " (unterminated old@x.test", &n),
