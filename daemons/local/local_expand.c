@@ -136,7 +136,7 @@ static int local_domain_is_local(const char *domain)
         strcasecmp(domain, "localhost") == 0)
         return 1;
     list = mem_strdup(var_mydestination);
-    for (cursor = list; !found && (name = str_token(&cursor, STR_LIST_SEP)) != NULL;)
+    for (cursor = list; !found && (name = str_token_list(&cursor)) != NULL;)
         found = strcasecmp(name, domain) == 0;
     mem_free(list);
     return found;
@@ -152,7 +152,7 @@ static int local_alias_lookup(const char *key, struct buf *out, struct buf *err)
     int ret = 0, rc;
 
     list = mem_strdup(var_alias_maps);
-    for (cursor = list; ret == 0 && (spec = str_token(&cursor, STR_LIST_SEP)) != NULL;) {
+    for (cursor = list; ret == 0 && (spec = str_token_list(&cursor)) != NULL;) {
         if ((d = mail_table_get(spec, err)) == NULL) {
             /* nis: and friends are not available here: Postfix skips them too. */
             if (strncmp(spec, "nis:", 4) == 0) {
@@ -376,7 +376,7 @@ static int local_try_forward(const struct local_ctx *ctx, const struct passwd *p
         return 0;
     }
     local_privs_from_pw(&privs, pw);
-    for (cursor = paths.data; rc == 0 && (path = str_token(&cursor, STR_LIST_SEP)) != NULL;) {
+    for (cursor = paths.data; rc == 0 && (path = str_token_list(&cursor)) != NULL;) {
         if (local_privs_enter(&privs, &err) < 0) {
             local_outcome(ctx->rs, DELIVER_STATUS_DEFER, "4.3.0", "%s", buf_str(&err));
             rc = 1;

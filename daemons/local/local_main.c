@@ -189,7 +189,7 @@ static int local_source_mask(const char *name, const char *value)
     char *list = mem_strdup(value), *cursor = list, *word;
     int mask = 0;
 
-    while ((word = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while ((word = str_token_list(&cursor)) != NULL) {
         if (strcasecmp(word, "alias") == 0)
             mask |= 1 << LOCAL_SRC_ALIAS;
         else if (strcasecmp(word, "forward") == 0)
@@ -208,7 +208,7 @@ static int local_list_has(const char *value, const char *word)
     char *list = mem_strdup(value), *cursor = list, *w;
     int found = 0;
 
-    while (!found && (w = str_token(&cursor, STR_LIST_SEP)) != NULL)
+    while (!found && (w = str_token_list(&cursor)) != NULL)
         found = strcasecmp(w, word) == 0;
     mem_free(list);
     return found;

@@ -8,9 +8,10 @@
  *   qmgr_bounce.c   the requests to the bounce daemon (bounce_proto.h)
  *
  * Invariants: a recipient is marked done only after its result arrived and
- * (for a bounce) its bounce log record is on disk; a message leaves active/
- * only when every recipient it had in memory has an outcome; qmgr never
- * touches hold/ and never delivers a file without the complete bit.
+ * (for a bounce, or a success with NOTIFY=SUCCESS) its bounce/ or trace/
+ * log record is on disk; a message leaves active/ only when every
+ * recipient it had in memory has an outcome; qmgr never touches hold/ and
+ * never delivers a file without the complete bit.
  */
 #ifndef POSTERN_DAEMONS_QMGR_H
 #define POSTERN_DAEMONS_QMGR_H
@@ -104,6 +105,7 @@ void qmgr_deliver_unthrottle(void);
 /* ---- qmgr_bounce.c ---------------------------------------------------- */
 #define QMGR_BOUNCE_FLUSH 1 /* non-delivery notice from bounce/ID */
 #define QMGR_BOUNCE_WARN  2 /* delay warning from defer/ID */
+#define QMGR_BOUNCE_TRACE 3 /* success notice from trace/ID (NOTIFY=SUCCESS) */
 /* 0 when the bounce daemon took the request; -1 with errno ENOENT or
  * ECONNREFUSED when it is not there, other errors otherwise (why says). */
 int qmgr_bounce_request(int kind, const struct qmgr_message *msg, struct buf *why);

@@ -1,7 +1,8 @@
 /*
  * qmgr_bounce.c - qmgr's requests to the bounce daemon (private/bounce,
  * lib/mail/bounce_proto.h): "send the non-delivery notice for the records
- * in bounce/ID" and "send a delay warning for the records in defer/ID".
+ * in bounce/ID", "send a delay warning for the records in defer/ID" and
+ * "send the success notice for the records in trace/ID".
  * The queue file is still in active/ while the request runs, so the bounce
  * daemon can quote it; qmgr removes the file only after BOUNCE_STAT_OK.
  * The call blocks for at most qmgr_ipc_timeout per step.
@@ -42,7 +43,19 @@ int qmgr_bounce_request(int kind, const struct qmgr_message *msg, struct buf *wh
                             why) != ATTR_OK)
         goto done;
     memset(&req, 0, sizeof(req));
-    req.kind = kind == QMGR_BOUNCE_FLUSH ? BOUNCE_REQ_FLUSH : BOUNCE_REQ_WARN;
+    switch (kind) {
+    case QMGR_BOUNCE_FLUSH:
+        req.kind = BOUNCE_REQ_FLUSH;
+        break;
+    case QMGR_BOUNCE_WARN:
+        req.kind = BOUNCE_REQ_WARN;
+        break;
+    case QMGR_BOUNCE_TRACE:
+        req.kind = BOUNCE_REQ_TRACE;
+        break;
+    default:
+        msg_panic("%s: unknown bounce request kind %d", msg->id, kind);
+    }
     req.queue_name = (char *)QUEUE_ACTIVE;
     req.queue_id = (char *)msg->id;
     req.sender = msg->sender;

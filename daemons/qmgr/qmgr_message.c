@@ -4,7 +4,8 @@
  * the end of a pass: removal, deferral with backoff, expiry, delay warning.
  *
  * Called by the scans in qmgr_main.c (qmgr_message_open) and by the agent
- * I/O in qmgr_deliver.c (outcomes). Order on disk: a bounce record is
+ * I/O in qmgr_deliver.c (outcomes). Order on disk: a bounce record (or a
+ * trace record, for a delivered recipient with NOTIFY=SUCCESS) is
  * fdatasync()ed before its recipient is marked done; the done marks are
  * fdatasync()ed (once per batch) before the message can leave active/. A
  * crash between the two repeats the delivery attempt for that recipient,
@@ -214,17 +215,55 @@ static size_t qmgr_budget(void)
     return left > minimum ? left : minimum;
 }
 
-/* Resolves and queues every recipient of the slice. */
+/* A named attribute of the message, or NULL. */
+static const char *qmgr_message_attr(const struct qmgr_message *msg, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < msg->nattr; i++)
+        if (strcmp(msg->attr[i].name, name) == 0)
+            return msg->attr[i].value;
+    return NULL;
+}
+
+/*
+ * Resolves and queues every recipient of the slice. Two actions decided by
+ * smtpd access maps or cleanup's header/body checks change the route of
+ * the whole message: REDIRECT (attribute redirect_to: every recipient is
+ * delivered to that address instead, the original kept as orig_to) and
+ * FILTER (attribute content_filter "transport:nexthop": every recipient
+ * goes through that transport; an empty nexthop keeps the resolved one).
+ */
 static void qmgr_message_dispatch(struct qmgr_message *msg)
 {
     struct resolve_reply reply;
+    const char *redirect = qmgr_message_attr(msg, "redirect_to");
+    const char *filter = qmgr_message_attr(msg, "content_filter");
+    char *filter_transport = NULL;
+    const char *filter_nexthop = NULL;
     size_t i;
 
+    if (redirect && *redirect == '\0')
+        redirect = NULL;
+    if (filter && *filter) {
+        const char *colon = strchr(filter, ':');
+
+        filter_transport = mem_strndup(filter, colon ? (size_t)(colon - filter) : strlen(filter));
+        filter_nexthop = colon ? colon + 1 : "";
+    }
     msg->pending = msg->nrcpt;
     resolve_reply_init(&reply);
     for (i = 0; i < msg->nrcpt; i++) {
         struct qmgr_rcpt *rcpt = &msg->rcpt[i];
 
+        if (redirect && strcmp(rcpt->address, redirect) != 0) {
+            if (rcpt->orcpt == NULL || *rcpt->orcpt == '\0') {
+                mem_free(rcpt->orcpt);
+                rcpt->orcpt = mem_strdup(rcpt->address);
+            }
+            mem_free(rcpt->address);
+            rcpt->address = mem_strdup(redirect);
+        }
         if (resolve_addr(qmgr_resolver, rcpt->address, &reply) < 0) {
             struct deliver_result res;
 
@@ -236,11 +275,15 @@ static void qmgr_message_dispatch(struct qmgr_message *msg)
             res.reason = (char *)"address resolver failure";
             msg_warn("%s: resolving %s: %s", msg->id, rcpt->address, buf_str(&reply.reason));
             qmgr_message_outcome(rcpt, &res);
+        } else if (filter_transport && *filter_transport) {
+            qmgr_deliver_add(rcpt, filter_transport,
+                             *filter_nexthop ? filter_nexthop : buf_str(&reply.nexthop));
         } else {
             qmgr_deliver_add(rcpt, buf_str(&reply.transport), buf_str(&reply.nexthop));
         }
     }
     resolve_reply_free(&reply);
+    mem_free(filter_transport);
 }
 
 int qmgr_message_open(const char *id)
@@ -343,8 +386,9 @@ static int qmgr_log_append(struct qmgr_message *msg, const char *queue,
     recipient_log_entry_init(&e);
     qmgr_log_entry(&e, rcpt, res);
     ret = recipient_log_append(log, &e, &err);
-    /* A bounce record must be on disk before the recipient is marked done. */
-    if (recipient_log_close(log, strcmp(queue, QUEUE_BOUNCE) == 0, &err) < 0)
+    /* A bounce or trace record must be on disk before the recipient is
+     * marked done: a done recipient is never looked at again. */
+    if (recipient_log_close(log, strcmp(queue, QUEUE_DEFER) != 0, &err) < 0)
         ret = -1;
     if (ret < 0)
         msg_warn("%s: %s", msg->id, buf_str(&err));
@@ -366,6 +410,31 @@ void qmgr_message_outcome(struct qmgr_rcpt *rcpt, const struct deliver_result *r
 
     switch (res->status) {
     case DELIVER_STATUS_OK:
+        if (rcpt->notify & QUEUE_DSN_NOTIFY_SUCCESS) {
+            /* NOTIFY=SUCCESS: the success notice is built from trace/ID
+             * when the message is finished. The agent's action says
+             * delivered, relayed or expanded; an agent that gave none
+             * delivered. */
+            struct deliver_result traced = *res;
+
+            if (traced.action == NULL || *traced.action == '\0')
+                traced.action = (char *)"delivered";
+            if (qmgr_log_append(msg, QUEUE_TRACE, rcpt, &traced) < 0) {
+                /* Without its trace record the promised notice would be
+                 * lost: keep the recipient and try again later. */
+                struct deliver_result res_defer;
+
+                memset(&res_defer, 0, sizeof(res_defer));
+                res_defer.status = DELIVER_STATUS_DEFER;
+                res_defer.dsn_status = (char *)"4.3.0";
+                res_defer.action = (char *)"delayed";
+                res_defer.relay = res->relay;
+                res_defer.reason = (char *)"cannot append to the trace log";
+                (void)qmgr_log_append(msg, QUEUE_DEFER, rcpt, &res_defer);
+                msg->deferred++;
+                break;
+            }
+        }
         qmgr_mark_done(msg, rcpt);
         break;
     case DELIVER_STATUS_BOUNCE:
@@ -538,6 +607,22 @@ static void qmgr_message_done(struct qmgr_message *msg)
             buf_release(&why);
             return;
         }
+        /* Taken: a later failure (the trace request below) must not send
+         * this notice twice. */
+        (void)recipient_log_remove(qmgr_qd, QUEUE_BOUNCE, msg->id);
+    }
+    if (recipient_log_exists(qmgr_qd, QUEUE_TRACE, msg->id)) {
+        /* NOTIFY=SUCCESS recipients: the success notice, sent like the
+         * non-delivery notice while the file is still in active/. */
+        if (qmgr_bounce_request(QMGR_BOUNCE_TRACE, msg, &why) < 0) {
+            msg_warn("%s: cannot send delivery status notification: %s; message kept in the "
+                     "deferred queue",
+                     msg->id, buf_str(&why));
+            qmgr_message_defer_file(msg, now);
+            qmgr_message_free(msg);
+            buf_release(&why);
+            return;
+        }
     }
     if (queue_dir_path(qmgr_qd, QUEUE_ACTIVE, msg->id, &path) == 0 && unlink(buf_str(&path)) < 0 &&
         errno != ENOENT) {
@@ -545,6 +630,7 @@ static void qmgr_message_done(struct qmgr_message *msg)
     } else {
         (void)recipient_log_remove(qmgr_qd, QUEUE_BOUNCE, msg->id);
         (void)recipient_log_remove(qmgr_qd, QUEUE_DEFER, msg->id);
+        (void)recipient_log_remove(qmgr_qd, QUEUE_TRACE, msg->id);
         msg_info("%s: removed", msg->id);
     }
     qmgr_message_free(msg);
@@ -556,6 +642,12 @@ void qmgr_message_flush(struct qmgr_message *msg)
 {
     struct buf err = BUF_INIT;
 
+    /* A message about to be removed needs no durable done marks: a crash
+     * before the unlink delivers those recipients again, never loses them
+     * (Postfix behaves the same), and the sync was a second fdatasync per
+     * message on the hot path (scripts/bench profile). */
+    if (msg->done_unsynced > 0 && msg->pending == 0 && !msg->more && msg->deferred == 0)
+        msg->done_unsynced = 0;
     if (msg->done_unsynced > 0) {
         if (fdatasync(queue_reader_fd(msg->reader)) < 0)
             msg_warn("%s: fdatasync: %s", msg->id, strerror(errno));

@@ -132,7 +132,7 @@ static int smtpd_check_maps(const char *list, const char *addr, int how)
     const char *value;
     int result = 0, temp, st;
 
-    while (result == 0 && (spec = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while (result == 0 && (spec = str_token_list(&cursor)) != NULL) {
         struct dict *d;
 
         if (strcmp(spec, "proxy:unix:passwd.byname") == 0 ||
@@ -562,7 +562,7 @@ static void smtpd_check_list_parse(struct check_list *list, const char *value)
     char *copy = mem_strdup(value), *cursor = copy, *word;
 
     memset(list, 0, sizeof(*list));
-    while ((word = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while ((word = str_token_list(&cursor)) != NULL) {
         list->word = mem_realloc_array(list->word, list->count + 1, sizeof(char *));
         list->word[list->count++] = mem_strdup(word);
     }
@@ -585,7 +585,7 @@ void smtpd_check_init(void)
     check_classes = htable_new(8);
     copy = mem_strdup(var_smtpd_restriction_classes);
     cursor = copy;
-    while ((name = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while ((name = str_token_list(&cursor)) != NULL) {
         struct check_list *list = mem_calloc(1, sizeof(*list));
         const char *value = conf_raw(name) ? conf_get(name) : "";
 

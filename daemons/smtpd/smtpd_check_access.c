@@ -151,7 +151,7 @@ static int smtpd_check_action(struct check_ctx *ctx, const char *value, const ch
         char *copy = mem_strdup(value), *cursor = copy, *w;
         int result;
 
-        while ((w = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+        while ((w = str_token_list(&cursor)) != NULL) {
             list.word = mem_realloc_array(list.word, list.count + 1, sizeof(char *));
             list.word[list.count++] = w;
         }

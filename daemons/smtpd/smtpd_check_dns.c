@@ -269,7 +269,7 @@ static const char *smtpd_rbl_template(const char *domain)
         return result;
     copy = mem_strdup(var_rbl_reply_maps);
     cursor = copy;
-    while ((spec = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while ((spec = str_token_list(&cursor)) != NULL) {
         struct dict *d = smtpd_check_dict(spec, &temp);
         int st;
 

@@ -46,7 +46,7 @@ static int virtual_lookup(const char *maps, const char *address, struct buf *out
     const char *value;
     int ret = 0, rc;
 
-    while (ret == 0 && (spec = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while (ret == 0 && (spec = str_token_list(&cursor)) != NULL) {
         if ((d = mail_table_get(spec, err)) == NULL) {
             ret = -1;
             break;

@@ -78,7 +78,7 @@ int hc_tables_open(struct hc_tables *t, const char *list, struct buf *err)
 {
     char *copy = mem_strdup(list), *cursor = copy, *spec;
 
-    while ((spec = rewrite_list_token(&cursor)) != NULL) {
+    while ((spec = str_token_list(&cursor)) != NULL) {
         /* Patterns see the header as written: no folding of the key. */
         struct dict *d = dict_open(spec, DICT_FLAG_DUP_WARN, err);
 

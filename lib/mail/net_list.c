@@ -225,7 +225,7 @@ static int net_list_add_text(struct net_list *list, const char *text, int depth,
     char *copy = mem_strdup(text), *cursor = copy, *word;
     int ret = 0;
 
-    while (ret == 0 && (word = str_token(&cursor, STR_LIST_SEP)) != NULL)
+    while (ret == 0 && (word = str_token_list(&cursor)) != NULL)
         ret = net_list_add_word(list, word, depth, err);
     mem_free(copy);
     return ret;

@@ -136,7 +136,7 @@ static int resolve_word_in(const char *list, const char *name)
     char *word;
     int found = 0;
 
-    while (!found && (word = str_token(&cursor, STR_LIST_SEP)) != NULL)
+    while (!found && (word = str_token_list(&cursor)) != NULL)
         found = strcmp(word, name) == 0;
     mem_free(copy);
     return found;
@@ -394,7 +394,7 @@ static void resolve_own_list(struct resolver *r, const char *value)
     char *cursor = copy;
     char *word;
 
-    while ((word = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+    while ((word = str_token_list(&cursor)) != NULL) {
         if (strcasecmp(word, "all") == 0) {
             r->own_all = 1;
         } else if (strcasecmp(word, "loopback-only") == 0) {

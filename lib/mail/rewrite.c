@@ -66,34 +66,11 @@ void rewrite_config_free(struct rewrite_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
-char *rewrite_list_token(char **cursor)
-{
-    char *start = *cursor + strspn(*cursor, STR_LIST_SEP), *p;
-    int depth = 0;
-
-    if (*start == '\0') {
-        *cursor = start;
-        return NULL;
-    }
-    for (p = start; *p; p++) {
-        if (*p == '{')
-            depth++;
-        else if (*p == '}' && depth > 0)
-            depth--;
-        else if (depth == 0 && strchr(STR_LIST_SEP, *p) != NULL)
-            break;
-    }
-    if (*p != '\0')
-        *p++ = '\0';
-    *cursor = p;
-    return start;
-}
-
 int rewrite_maps_open(struct rewrite_maps *maps, const char *list, struct buf *err)
 {
     char *copy = mem_strdup(list), *cursor = copy, *spec;
 
-    while ((spec = rewrite_list_token(&cursor)) != NULL) {
+    while ((spec = str_token_list(&cursor)) != NULL) {
         struct dict *d = dict_open(spec, DICT_FLAGS_LOOKUP, err);
 
         if (d == NULL) {
@@ -504,7 +481,7 @@ static int rewrite_expand_one(struct rewrite_expand *x, const char *addr, long d
     {
         char *mcopy = matched ? mem_strdup(matched) : NULL;
 
-        while (r == 0 && (item = str_token(&cursor, STR_LIST_SEP)) != NULL) {
+        while (r == 0 && (item = str_token_list(&cursor)) != NULL) {
             rewrite_result(cfg, addr, item, strlen(item), mcopy, cfg->propagate_virtual, &next);
             rewrite_canonicalize(cfg, &next, cfg->myorigin, cfg->append_at_myorigin);
             if ((long)buf_len(&next) > cfg->length_limit) {

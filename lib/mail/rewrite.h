@@ -53,10 +53,6 @@ struct rewrite_config {
 /* An empty configuration: no tables, every feature off, limits 1000. */
 void rewrite_config_init(struct rewrite_config *cfg);
 void rewrite_config_free(struct rewrite_config *cfg);
-/* The next table of a comma/space-separated list ("inline:{ a=b, c=d }"
- * stays whole: separators inside braces do not count), or NULL. Modifies
- * the string in place. */
-char *rewrite_list_token(char **cursor);
 /* Opens the comma/space-separated table list into maps; -1 with err. */
 int rewrite_maps_open(struct rewrite_maps *maps, const char *list, struct buf *err);
 /* "envelope_sender, header_recipient, ..." to a REWRITE_* mask; -1 with

@@ -66,6 +66,33 @@ char *str_token_braced(char **cursor, const char *delims, const char **err)
     return str_trim(start + 1);
 }
 
+char *str_token_list(char **cursor)
+{
+    char *start;
+    char *p;
+    int depth = 0;
+
+    if (*cursor == NULL)
+        return NULL;
+    start = *cursor + strspn(*cursor, STR_LIST_SEP);
+    if (*start == '\0') {
+        *cursor = start;
+        return NULL;
+    }
+    for (p = start; *p; p++) {
+        if (*p == '{')
+            depth++;
+        else if (*p == '}' && depth > 0)
+            depth--;
+        else if (depth == 0 && strchr(STR_LIST_SEP, *p) != NULL)
+            break;
+    }
+    if (*p != '\0')
+        *p++ = '\0';
+    *cursor = p;
+    return start;
+}
+
 char *str_trim(char *s)
 {
     char *end;

@@ -21,6 +21,10 @@ char *str_token(char **cursor, const char *delims);
 /* Like str_token, but text inside {braces} is kept whole and the outer braces
  * are removed (Postfix's "{ a b }" grouping in lists). */
 char *str_token_braced(char **cursor, const char *delims, const char **err);
+/* Like str_token over STR_LIST_SEP, but separators inside {braces} do not
+ * split: "check_sender_access inline:{ a=OK, b=REJECT }" is two tokens,
+ * the braces kept (Postfix's list syntax for type:{...} tables). */
+char *str_token_list(char **cursor);
 char *str_trim(char *s);
 char *str_lower(char *s);
 int str_prefix(const char *s, const char *prefix);

@@ -19,6 +19,9 @@
 #include "conf/conf.h"
 #include "dict/dict.h"
 #include "dict/dict_source.h"
+#include "mail/header.h"
+#include "mail/header_checks.h"
+#include "mail/mime_scan.h"
 #include "postmap.h"
 #include "util/buf.h"
 #include "util/mem.h"
@@ -133,6 +136,170 @@ static int postmap_query_stdin(const struct postmap_opts *o, int nmaps, char **m
         dict_close(dicts[i]);
     mem_free(dicts);
     return found ? 0 : 1;
+}
+
+/* -q - with -h, -b and/or -m: stdin is a message; its header and/or body
+ * lines are looked up as cleanup's header_checks/body_checks would see
+ * them. Without -m MIME is not parsed: everything after the primary
+ * headers is body. With -m, MIME part headers and the headers of attached
+ * messages count as headers (folds joined), so -b alone skips them. */
+struct postmap_checks {
+    struct hc_tables tables;
+    int headers;            /* -h */
+    int body;               /* -b */
+    struct mime_scan *mime; /* -m: NULL when MIME is not parsed */
+    size_t header_limit;    /* header_size_limit, for folded part headers */
+    struct buf key;         /* NUL-terminated copy of the line looked up */
+    struct buf partial;     /* body bytes of the line not yet complete */
+    struct buf part_header; /* MIME/nested header being assembled */
+    int have_part_header;
+    int found;
+};
+
+static void postmap_check_line(struct postmap_checks *ck, const char *line, size_t len)
+{
+    const char *value;
+    int rc;
+
+    buf_reset(&ck->key);
+    buf_append(&ck->key, line, len);
+    rc = hc_lookup(&ck->tables, buf_str(&ck->key), &value);
+    if (rc == DICT_ERROR)
+        msg_fatal("table lookup error: Application error");
+    if (rc == DICT_FOUND) {
+        printf("%s\t%s\n", buf_str(&ck->key), value);
+        ck->found = 1;
+    }
+}
+
+static void postmap_checks_flush_part_header(struct postmap_checks *ck)
+{
+    if (!ck->have_part_header)
+        return;
+    ck->have_part_header = 0;
+    if (ck->headers)
+        postmap_check_line(ck, buf_str(&ck->part_header), buf_len(&ck->part_header));
+}
+
+/* Appends to the part header being assembled, at most header_size_limit bytes. */
+static void postmap_checks_add_part_header(struct postmap_checks *ck, const char *s, size_t len)
+{
+    size_t have = buf_len(&ck->part_header);
+
+    if (have >= ck->header_limit)
+        return;
+    buf_append(&ck->part_header, s, len < ck->header_limit - have ? len : ck->header_limit - have);
+}
+
+static void postmap_checks_body_line(struct postmap_checks *ck, const char *line, size_t len)
+{
+    enum mime_line kind;
+
+    if (ck->mime == NULL) {
+        if (ck->body)
+            postmap_check_line(ck, line, len);
+        return;
+    }
+    kind = mime_scan_line(ck->mime, line, len);
+    if (kind == MIME_LINE_MIME_HEADER || kind == MIME_LINE_NESTED_HEADER) {
+        if (ck->have_part_header && len > 0 && (line[0] == ' ' || line[0] == '\t')) {
+            postmap_checks_add_part_header(ck, "\n", 1);
+        } else {
+            postmap_checks_flush_part_header(ck);
+            buf_reset(&ck->part_header);
+            ck->have_part_header = 1;
+        }
+        postmap_checks_add_part_header(ck, line, len);
+        return;
+    }
+    /* Boundaries and the blank line after part headers are body, as in Postfix. */
+    postmap_checks_flush_part_header(ck);
+    if (ck->body)
+        postmap_check_line(ck, line, len);
+}
+
+static void postmap_checks_header(void *ctx, const struct header_view *hdr)
+{
+    struct postmap_checks *ck = ctx;
+
+    if (ck->mime != NULL && hdr->cls == HDR_CONTENT_TYPE)
+        mime_scan_content_type(ck->mime, hdr->value, hdr->value_len);
+    if (ck->headers)
+        postmap_check_line(ck, hdr->raw, hdr->raw_len);
+}
+
+static void postmap_checks_end(void *ctx, enum header_end how)
+{
+    /* The empty line that ends the primary headers is the first body line. */
+    if (how == HEADER_END_BLANK)
+        postmap_checks_body_line(ctx, "", 0);
+}
+
+static void postmap_checks_body(void *ctx, const char *data, size_t len)
+{
+    struct postmap_checks *ck = ctx;
+    const char *nl;
+
+    while (len > 0 && (nl = memchr(data, '\n', len)) != NULL) {
+        size_t n = (size_t)(nl - data);
+
+        if (buf_len(&ck->partial) > 0) {
+            buf_append(&ck->partial, data, n);
+            postmap_checks_body_line(ck, buf_str(&ck->partial), buf_len(&ck->partial));
+            buf_reset(&ck->partial);
+        } else {
+            postmap_checks_body_line(ck, data, n);
+        }
+        data += n + 1;
+        len -= n + 1;
+    }
+    if (len > 0)
+        buf_append(&ck->partial, data, len);
+}
+
+static int postmap_checks_stdin(const struct postmap_opts *o, int headers, int body, int mime,
+                                int nmaps, char **maps)
+{
+    static const struct header_callbacks cb = {
+        postmap_checks_header,
+        postmap_checks_end,
+        postmap_checks_body,
+    };
+    struct postmap_checks ck;
+    struct header_parser *hp;
+    char chunk[8192];
+    size_t n;
+    int i;
+
+    memset(&ck, 0, sizeof(ck));
+    buf_init(&ck.key);
+    buf_init(&ck.partial);
+    buf_init(&ck.part_header);
+    ck.headers = headers;
+    ck.body = body;
+    ck.header_limit = (size_t)conf_get_long("header_size_limit");
+    if (mime)
+        ck.mime = mime_scan_new((size_t)conf_get_long("mime_nesting_limit"));
+    ck.tables.count = (size_t)nmaps;
+    ck.tables.dicts = mem_calloc((size_t)nmaps, sizeof(*ck.tables.dicts));
+    for (i = 0; i < nmaps; i++)
+        ck.tables.dicts[i] = postmap_open(maps[i], o->dict_flags);
+    hp = header_parser_new(ck.header_limit, &cb, &ck);
+    while ((n = fread(chunk, 1, sizeof(chunk), stdin)) > 0)
+        header_parser_feed(hp, chunk, n);
+    header_parser_finish(hp);
+    if (buf_len(&ck.partial) > 0) /* a last line without "\n" */
+        postmap_checks_body_line(&ck, buf_str(&ck.partial), buf_len(&ck.partial));
+    postmap_checks_flush_part_header(&ck);
+    fflush(stdout);
+    header_parser_free(hp);
+    if (ck.mime != NULL)
+        mime_scan_free(ck.mime);
+    hc_tables_close(&ck.tables);
+    buf_release(&ck.key);
+    buf_release(&ck.partial);
+    buf_release(&ck.part_header);
+    return ck.found ? 0 : 1;
 }
 
 static int postmap_dump(const struct postmap_opts *o, int nmaps, char **maps)
@@ -304,7 +471,7 @@ int postmap_main(int argc, char **argv, int alias_mode)
     const char *query = NULL;
     const char *del = NULL;
     int dump = 0, incr = 0;
-    int checks = 0; /* -b, -h, -m */
+    int check_body = 0, check_headers = 0, check_mime = 0; /* -b, -h, -m */
     int ch, i, rc = 0;
 
     msg_init(argv[0]);
@@ -356,9 +523,13 @@ int postmap_main(int argc, char **argv, int alias_mode)
                            DICT_FLAG_DUP_IGNORE;
             break;
         case 'b':
+            check_body = 1;
+            break;
         case 'h':
+            check_headers = 1;
+            break;
         case 'm':
-            checks = ch;
+            check_mime = 1;
             break;
         case 'F':
             msg_fatal("option -F (base64-encoded values) is not implemented yet");
@@ -372,21 +543,26 @@ int postmap_main(int argc, char **argv, int alias_mode)
     dict_db_read_cache = (size_t)conf_get_long("berkeley_db_read_buffer_size");
     if ((query != NULL) + (del != NULL) + dump > 1)
         msg_fatal("specify only one of -s or -q or -d");
-    if (checks && (query == NULL || strcmp(query, "-") != 0))
+    if ((check_body || check_headers || check_mime) && (query == NULL || strcmp(query, "-") != 0))
         msg_fatal("specify -b -h or -m only with \"-q -\"");
-    if (checks)
-        msg_fatal("option -%c (message header/body checks) is not implemented yet", checks);
+    if (check_mime && !check_body && !check_headers) {
+        msg_warn("ignoring -m option without -b or -h");
+        check_mime = 0;
+    }
     if (optind == argc && strcmp(base, "newaliases") == 0) {
         char *list = mem_strdup(conf_get("alias_database"));
         char *cursor = list, *map;
 
-        while ((map = str_token(&cursor, STR_LIST_SEP)) != NULL)
+        while ((map = str_token_list(&cursor)) != NULL)
             postmap_build(&o, map);
         mem_free(list);
     } else if (optind == argc) {
         postmap_usage(argv[0]);
     } else if (query != NULL) {
-        if (strcmp(query, "-") == 0)
+        if (check_body || check_headers)
+            rc = postmap_checks_stdin(&o, check_headers, check_body, check_mime, argc - optind,
+                                      argv + optind);
+        else if (strcmp(query, "-") == 0)
             rc = postmap_query_stdin(&o, argc - optind, argv + optind);
         else
             rc = postmap_query(&o, query, argc - optind, argv + optind);

@@ -414,9 +414,29 @@ static void test_printable_all_bytes(void **state)
     buf_release(&out);
 }
 
+/* Postfix list syntax: separators inside {braces} do not split a token. */
+static void test_token_list(void **state)
+{
+    char text[] = " check_sender_access inline:{ a@x=OK, { b@y = REJECT no } },"
+                  "permit_mynetworks\treject  {unbalanced";
+    char *cursor = text;
+
+    (void)state;
+    assert_string_equal(str_token_list(&cursor), "check_sender_access");
+    assert_string_equal(str_token_list(&cursor), "inline:{ a@x=OK, { b@y = REJECT no } }");
+    assert_string_equal(str_token_list(&cursor), "permit_mynetworks");
+    assert_string_equal(str_token_list(&cursor), "reject");
+    assert_string_equal(str_token_list(&cursor), "{unbalanced");
+    assert_null(str_token_list(&cursor));
+    assert_null(str_token_list(&cursor));
+    cursor = NULL;
+    assert_null(str_token_list(&cursor));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_token_list),
         cmocka_unit_test(test_token_basic_and_runs),
         cmocka_unit_test(test_token_modifies_in_place),
         cmocka_unit_test(test_token_null_cursor),
