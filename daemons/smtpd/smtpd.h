@@ -111,7 +111,8 @@ struct smtpd_state {
 
 /* smtpd_main.c */
 extern int smtpd_bare_lf_mode; /* enum smtp_bare_lf before exclusions */
-/* Logs input the client sent before it was allowed to (after "CONNECT" or "DATA"). */
+/* Logs input the client sent before it was allowed to (after "CONNECT", or the
+ * command it sent ahead of, e.g. "EHLO"), and sets ill_pipelining when it did. */
 void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after);
 /* Is client input waiting (in our buffer or on the socket)? */
 int smtpd_input_pending(const struct smtpd_state *state);

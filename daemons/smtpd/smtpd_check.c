@@ -220,6 +220,12 @@ static int smtpd_check_unlisted(struct check_ctx *ctx, const char *addr, const c
     }
     switch (reply.rclass) {
     case RESOLVE_CLASS_LOCAL:
+        /* "<@mx.example.test>": a route with no mailbox. Postfix accepts it
+         * (250) in a local domain: the local recipient table is keyed by
+         * user names and an empty name is not looked up. Relay and virtual
+         * domains are still checked, so this opens no relay path. */
+        if (*addr == '@')
+            break;
         maps = var_local_recipient_maps;
         table = "local recipient table";
         code = var_unknown_local_recipient_reject_code;

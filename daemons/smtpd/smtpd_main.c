@@ -28,6 +28,8 @@
 #include "util/str.h"
 #include "util/stream.h"
 
+#define SMTPD_PIPE_PEEK 100 /* bytes of improperly pipelined input logged (as smtpd_data.c) */
+
 int smtpd_bare_lf_mode;
 
 /* The printable address of sa, IPv4-mapped IPv6 shown as IPv4. */
@@ -164,18 +166,33 @@ static void smtpd_state_free(struct smtpd_state *state)
 }
 
 /* Logs what a client sent before it was allowed to (RFC 2920 section 3.1:
- * the greeting, and DATA's 354, must be waited for). */
+ * the greeting, DATA's 354, and without PIPELINING every reply, must be
+ * waited for): up to SMTPD_PIPE_PEEK bytes, first those already read into
+ * the stream's buffer, then those still in the socket (MSG_PEEK consumes
+ * nothing). smtpd has no TLS layer; with one, the socket holds ciphertext
+ * and only the buffered part could be shown. Logs nothing, and leaves
+ * ill_pipelining alone, when no input is waiting. */
 void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after)
 {
-    char peek[100];
+    char peek[SMTPD_PIPE_PEEK];
     struct buf text = BUF_INIT;
-    ssize_t n;
+    const char *buffered;
+    size_t have = stream_peek(state->client, &buffered);
+    size_t used;
+    ssize_t n = 0;
 
-    n = recv(stream_fd(state->client), peek, sizeof(peek), MSG_PEEK | MSG_DONTWAIT);
-    if (n <= 0)
+    used = have < sizeof(peek) ? have : sizeof(peek);
+    memcpy(peek, buffered, used);
+    if (used < sizeof(peek)) {
+        n = recv(stream_fd(state->client), peek + used, sizeof(peek) - used,
+                 MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0)
+            used += (size_t)n;
+    }
+    if (used == 0)
         return;
     state->ill_pipelining = 1;
-    smtpd_escape(&text, peek, (size_t)n);
+    smtpd_escape(&text, peek, used);
     msg_info("improper command pipelining after %s from %s: %s", after, state->namaddr,
              buf_str(&text));
     buf_release(&text);
@@ -207,8 +224,13 @@ static void smtpd_pipelining_check(struct smtpd_state *state)
     if (offered && verb != SMTP_VERB_EHLO && verb != SMTP_VERB_HELO && verb != SMTP_VERB_STARTTLS &&
         verb != SMTP_VERB_DATA && verb != SMTP_VERB_NOOP && verb != SMTP_VERB_VRFY)
         return;
-    if (smtpd_input_pending(state))
-        state->ill_pipelining = 1;
+    if (!smtpd_input_pending(state))
+        return;
+    /* Logged once per session, as Postfix; DATA's early content is logged
+     * by smtpd_data.c, which sees all of it as it is read. */
+    if (verb != SMTP_VERB_DATA)
+        smtpd_log_improper_pipelining(state, smtp_verb_name(verb));
+    state->ill_pipelining = 1;
 }
 
 /* The end of a session that did not end with QUIT. */

@@ -409,6 +409,12 @@ size_t stream_pending(const struct stream *stream)
     return n;
 }
 
+size_t stream_peek(const struct stream *stream, const char **ptr)
+{
+    *ptr = stream->rbuf + stream->rpos;
+    return stream->rend - stream->rpos;
+}
+
 /* Writes all of data within the current deadline; 0, or -1 with status. */
 static int stream_write_all(struct stream *stream, const char *data, size_t len, size_t *written)
 {

@@ -100,6 +100,11 @@ ssize_t stream_skip_line(struct stream *stream);
 /* Bytes received and not yet consumed (SMTP PIPELINING: flush replies
  * only when this is 0). Never waits. */
 size_t stream_pending(const struct stream *stream);
+/* The input already buffered and not yet consumed: sets *ptr to it (not
+ * NUL-terminated, valid until the next read or stream_free) and returns
+ * its length, 0 when empty. Never reads, never waits; bytes held by an
+ * I/O layer (stream_set_io) are not included. For logging only. */
+size_t stream_peek(const struct stream *stream, const char **ptr);
 
 /* Writing is buffered; output goes out when the buffer fills or at
  * stream_flush(). Each returns 0, or -1 if the stream is in error. */

@@ -153,6 +153,12 @@ L.check("unauth pipelining: logged", inst.wait_log(
     r"[0-9A-Z]+: reject: DATA from localhost\[127\.0\.0\.1\]: " + re.escape(PIPE_REJECT) +
     r"; from=<a@client\.example\.test> to=<alice@mx\.example\.test> proto=ESMTP "
     r"helo=<client\.example\.test>"))
+# Postfix's log line names the command sent ahead of and shows the input
+# that followed it (escaped, at most 100 bytes).
+L.check("sending past EHLO: improper pipelining logged", inst.wait_log(
+    r"(?m)improper command pipelining after EHLO from localhost\[127\.0\.0\.1\]: "
+    r"MAIL FROM:<a@client\.example\.test>\\r\\nRCPT TO:<alice@mx\.example\.test>\\r\\n"
+    r"DATA\\r\\n$"))
 # HELO (no PIPELINING offered): MAIL and RCPT in one write.
 s = L.Session(P["pipe"])
 s.reply()
@@ -162,6 +168,9 @@ s.reply()
 s.reply()
 L.check_eq("HELO client pipelining: DATA refused", PIPE_REJECT, s.cmd("DATA"))
 s.close()
+L.check("HELO client pipelining: logged after MAIL", inst.wait_log(
+    r"(?m)improper command pipelining after MAIL from localhost\[127\.0\.0\.1\]: "
+    r"RCPT TO:<alice@mx\.example\.test>\\r\\n$"))
 # Talking before the greeting.
 s = L.Session(P["pipe"])
 s.send("EHLO client.example.test\r\n")

@@ -239,6 +239,7 @@ s = script("A9", "default", [
     ("RCPT TO:<postmaster>", "250 2.1.5 Ok"),
     ("RCPT TO:<alice>", "250 2.1.5 Ok"),
     ("RCPT TO:<alice@>", "501 5.1.3 Bad recipient address syntax"),
+    ("RCPT TO:<@mx.example.test>", "250 2.1.5 Ok"),
 ])
 quit(s, "A9")
 s = script("A10", "default", [

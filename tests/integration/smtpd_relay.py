@@ -85,6 +85,7 @@ TRICKS = [
     "someone@[IPv6:2001:db8::1]",
     "alice%mx.example.test@elsewhere.example.test",
     "alice@mx.example.test@elsewhere.example.test",
+    "@elsewhere.example.test",
 ]
 
 for label, code in (("default", "454 4.7.1"), ("reject", "554 5.7.1")):

@@ -3,7 +3,7 @@
  *
  * Over socketpairs and pipes: line limits (exact, one over, pieces, skip),
  * NUL bytes, EOF inside a line, lines arriving in pieces, pending input
- * after a pipelined read, read deadlines (per call and per wait) against a
+ * after a pipelined read and stream_peek, read deadlines (per call and per wait) against a
  * silent or trickling peer, sticky errors, writes to a closed peer without
  * SIGPIPE, large writes through a full socket buffer, and an I/O layer.
  * Timeouts are 50-200 ms; helper children are bounded and reaped.
@@ -99,6 +99,32 @@ static void test_line_basic_and_pending(void **state)
     assert_string_equal(buf_str(&line), "RCPT TO:<y>\r\n");
     assert_int_equal(stream_pending(p.stream), 0);
     assert_int_equal(stream_error(p.stream), STREAM_OK);
+    buf_release(&line);
+    pair_close(&p);
+}
+
+/* stream_peek shows exactly the unread buffered bytes, and consumes none. */
+static void test_peek_buffered(void **state)
+{
+    struct pair p;
+    struct buf line = BUF_INIT;
+    const char in[] = "HELO a\r\nMAIL FROM:<x>\r\n";
+    const char *ptr = NULL;
+
+    pair_open(&p);
+    assert_int_equal(stream_peek(p.stream, &ptr), 0); /* nothing read yet */
+    assert_non_null(ptr);
+    peer_send(&p, in, sizeof(in) - 1);
+    assert_int_equal(stream_peek(p.stream, &ptr), 0); /* peek never reads */
+    assert_int_equal(stream_read_line(p.stream, &line, 512, NULL), 8);
+    assert_int_equal(stream_peek(p.stream, &ptr), 15);
+    assert_memory_equal(ptr, "MAIL FROM:<x>\r\n", 15);
+    assert_int_equal(stream_peek(p.stream, &ptr), 15); /* consumes nothing */
+    assert_int_equal(stream_getc(p.stream), 'M');
+    assert_int_equal(stream_peek(p.stream, &ptr), 14);
+    assert_int_equal(*ptr, 'A');
+    assert_int_equal(stream_read_line(p.stream, &line, 512, NULL), 14);
+    assert_int_equal(stream_peek(p.stream, &ptr), 0);
     buf_release(&line);
     pair_close(&p);
 }
@@ -498,6 +524,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_line_basic_and_pending),
+        cmocka_unit_test(test_peek_buffered),
         cmocka_unit_test(test_line_limits),
         cmocka_unit_test(test_line_limit_across_reads),
         cmocka_unit_test(test_line_nul_bytes),
