@@ -230,17 +230,11 @@ static void cleanup_pre_init(const char *service_name, char **argv)
 
 static void cleanup_post_init(const char *service_name, char **argv)
 {
-    struct buf err = BUF_INIT;
-
     (void)service_name;
     (void)argv;
     /* The skeleton has made queue_directory the working directory, and it
      * may be the root of a chroot: paths are relative to it. */
-    cleanup_config.qd = queue_dir_new(".", var_hash_queue_names, var_hash_queue_depth,
-                                      var_enable_long_queue_ids, &err);
-    if (cleanup_config.qd == NULL)
-        msg_fatal("%s", buf_str(&err));
-    buf_release(&err);
+    cleanup_config.qd = queue_dir_from_conf_cwd();
     cleanup_hooks_init();
     cleanup_sweep_incoming(CLEANUP_SWEEP_MIN_AGE);
 }

@@ -246,15 +246,9 @@ static void local_pre_init(const char *service_name, char **argv)
 
 static void local_post_init(const char *service_name, char **argv)
 {
-    struct buf err = BUF_INIT;
-
     (void)service_name;
     (void)argv;
-    local_qd = queue_dir_new(".", var_hash_queue_names, var_hash_queue_depth,
-                             var_enable_long_queue_ids, &err);
-    if (local_qd == NULL)
-        msg_fatal("%s", buf_str(&err));
-    buf_release(&err);
+    local_qd = queue_dir_from_conf_cwd();
 }
 
 int main(int argc, char **argv)

@@ -323,10 +323,7 @@ static void pickup_post_init(const char *service, char **argv)
     (void)argv;
     /* Relative to queue_directory, where the skeleton has put us (inside
      * a chroot as well as outside). */
-    pickup_qd = queue_dir_new(".", var_hash_queue_names, var_hash_queue_depth,
-                              var_enable_long_queue_ids, &err);
-    if (pickup_qd == NULL)
-        msg_fatal("%s", buf_str(&err));
+    pickup_qd = queue_dir_from_conf_cwd();
     instance_owner_ids(&pickup_owner_uid, &gid);
     buf_release(&err);
 }

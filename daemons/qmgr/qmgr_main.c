@@ -223,16 +223,10 @@ static void qmgr_pre_init(const char *service_name, char **argv)
 
 static void qmgr_post_init(const char *service_name, char **argv)
 {
-    struct buf err = BUF_INIT;
-
     (void)service_name;
     (void)argv;
     /* The skeleton has made queue_directory the working directory. */
-    qmgr_qd = queue_dir_new(".", var_hash_queue_names, var_hash_queue_depth,
-                            var_enable_long_queue_ids, &err);
-    if (qmgr_qd == NULL)
-        msg_fatal("%s", buf_str(&err));
-    buf_release(&err);
+    qmgr_qd = queue_dir_from_conf_cwd();
     qmgr_deliver_init();
     /* Files a crashed qmgr left in active/ come first. */
     qmgr_scan_active_wanted = 1;

@@ -301,10 +301,7 @@ static void smtp_post_init(const char *service_name, char **argv)
     }
     if (*smtp_cfg.helo_name == '\0')
         msg_fatal("%s_%s_name is empty", smtp_cfg.proto, lmtp ? "lhlo" : "helo");
-    smtp_qd = queue_dir_new(".", var_hash_queue_names, var_hash_queue_depth,
-                            var_enable_long_queue_ids, &err);
-    if (smtp_qd == NULL)
-        msg_fatal("%s", buf_str(&err));
+    smtp_qd = queue_dir_from_conf_cwd();
     buf_release(&err);
 }
 

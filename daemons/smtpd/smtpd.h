@@ -24,6 +24,9 @@
 #include "smtp/smtp_esmtp.h"
 #include "util/buf.h"
 
+/* Bytes of improperly pipelined input quoted in the log line. */
+#define SMTPD_PIPE_LOG_MAX 100
+
 struct stream;
 
 /* Per-verb counters for the "disconnect from ... ehlo=1 mail=1/2" line,

@@ -29,7 +29,6 @@
 #include "util/stream.h"
 
 #define SMTPD_READ_CHUNK 65536 /* bytes read per BDAT step and per DATA piece */
-#define SMTPD_PIPE_LOG   100   /* bytes of improperly pipelined input logged */
 
 static void smtpd_env_attr(struct cleanup_envelope *env, const char *name, const char *value)
 {
@@ -309,7 +308,7 @@ void smtpd_data_cmd(struct smtpd_state *state)
     /* RFC 2920 3.1: DATA ends a pipelined group; content sent before our
      * 354 is logged (Postfix: "improper command pipelining after DATA"). */
     if (stream_pending(state->client) > 0) {
-        early_left = SMTPD_PIPE_LOG;
+        early_left = SMTPD_PIPE_LOG_MAX;
         state->ill_pipelining = 1;
     }
     while (!smtp_data_done(state->data)) {

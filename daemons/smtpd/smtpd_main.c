@@ -28,7 +28,6 @@
 #include "util/str.h"
 #include "util/stream.h"
 
-#define SMTPD_PIPE_PEEK 100 /* bytes of improperly pipelined input logged (as smtpd_data.c) */
 
 int smtpd_bare_lf_mode;
 
@@ -167,14 +166,14 @@ static void smtpd_state_free(struct smtpd_state *state)
 
 /* Logs what a client sent before it was allowed to (RFC 2920 section 3.1:
  * the greeting, DATA's 354, and without PIPELINING every reply, must be
- * waited for): up to SMTPD_PIPE_PEEK bytes, first those already read into
+ * waited for): up to SMTPD_PIPE_LOG_MAX bytes, first those already read into
  * the stream's buffer, then those still in the socket (MSG_PEEK consumes
  * nothing). smtpd has no TLS layer; with one, the socket holds ciphertext
  * and only the buffered part could be shown. Logs nothing, and leaves
  * ill_pipelining alone, when no input is waiting. */
 void smtpd_log_improper_pipelining(struct smtpd_state *state, const char *after)
 {
-    char peek[SMTPD_PIPE_PEEK];
+    char peek[SMTPD_PIPE_LOG_MAX];
     struct buf text = BUF_INIT;
     const char *buffered;
     size_t have = stream_peek(state->client, &buffered);

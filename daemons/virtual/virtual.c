@@ -242,15 +242,9 @@ static void virtual_pre_init(const char *service_name, char **argv)
 
 static void virtual_post_init(const char *service_name, char **argv)
 {
-    struct buf err = BUF_INIT;
-
     (void)service_name;
     (void)argv;
-    virtual_qd = queue_dir_new(".", var_hash_queue_names, var_hash_queue_depth,
-                               var_enable_long_queue_ids, &err);
-    if (virtual_qd == NULL)
-        msg_fatal("%s", buf_str(&err));
-    buf_release(&err);
+    virtual_qd = queue_dir_from_conf_cwd();
 }
 
 int main(int argc, char **argv)

@@ -89,17 +89,27 @@ struct queue_dir *queue_dir_new(const char *top, const char *hash_names, int has
     return qd;
 }
 
-struct queue_dir *queue_dir_from_conf(void)
+static struct queue_dir *queue_dir_from_conf_top(const char *top)
 {
     struct buf err = BUF_INIT;
     struct queue_dir *qd;
 
-    qd = queue_dir_new(var_queue_directory, var_hash_queue_names, var_hash_queue_depth,
+    qd = queue_dir_new(top, var_hash_queue_names, var_hash_queue_depth,
                        var_enable_long_queue_ids, &err);
     if (qd == NULL)
         msg_fatal("%s", buf_str(&err));
     buf_release(&err);
     return qd;
+}
+
+struct queue_dir *queue_dir_from_conf(void)
+{
+    return queue_dir_from_conf_top(var_queue_directory);
+}
+
+struct queue_dir *queue_dir_from_conf_cwd(void)
+{
+    return queue_dir_from_conf_top(".");
 }
 
 void queue_dir_free(struct queue_dir *qd)

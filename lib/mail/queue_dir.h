@@ -50,6 +50,10 @@ struct queue_dir *queue_dir_new(const char *top, const char *hash_names, int has
  * var_hash_queue_depth and var_enable_long_queue_ids (after
  * conf_apply_globals()); fatal on a bad value. */
 struct queue_dir *queue_dir_from_conf(void);
+/* The same for a daemon: the skeleton has made queue_directory the working
+ * directory (possibly the root of a chroot), so paths are relative to ".".
+ * Fatal on a bad parameter. */
+struct queue_dir *queue_dir_from_conf_cwd(void);
 void queue_dir_free(struct queue_dir *qd);
 
 const char *queue_dir_top(const struct queue_dir *qd);
