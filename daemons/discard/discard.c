@@ -5,14 +5,17 @@
  * reason, as Postfix's discard(8) does.
  *
  * A single-client server (lib/server/server.h) on deliver_agent_serve().
- * It never reads the content and never touches the queue file: qmgr marks
- * the recipients done when it reads the results.
+ * It never reads the content; deliver_agent_serve() marks the recipients
+ * done in the queue file.
  */
 #include <string.h>
 
 #include "mail/deliver_agent.h"
+#include "mail/queue_dir.h"
 #include "server/server.h"
 #include "util/stream.h"
+
+static struct queue_dir *discard_qd;
 
 static void discard_deliver(const struct deliver_request *req, struct deliver_result *res,
                             struct deliver_times *times, void *ctx)
@@ -30,12 +33,19 @@ static void discard_service(struct stream *client, const char *service_name, cha
 {
     (void)service_name;
     (void)argv;
-    (void)deliver_agent_serve(client, discard_deliver, NULL);
+    (void)deliver_agent_serve(client, discard_qd, discard_deliver, NULL);
+}
+
+static void discard_post_init(const char *service_name, char **argv)
+{
+    (void)service_name;
+    (void)argv;
+    discard_qd = queue_dir_from_conf_cwd();
 }
 
 int main(int argc, char **argv)
 {
-    static const struct server_hooks hooks = {0};
+    static const struct server_hooks hooks = {.post_init = discard_post_init};
 
     server_single_main(argc, argv, discard_service, &hooks);
 }

@@ -81,7 +81,8 @@ static void error_service(struct stream *client, const char *service_name, char 
 {
     (void)argv;
     error_defer_service = strcmp(service_name, "retry") == 0;
-    (void)deliver_agent_serve(client, error_deliver, NULL);
+    /* No queue directory: this agent never delivers, so it marks nothing. */
+    (void)deliver_agent_serve(client, NULL, error_deliver, NULL);
 }
 
 int main(int argc, char **argv)

@@ -6,9 +6,10 @@
  *
  * A single-client server that stays root (hooks.privileged) so that each
  * delivery can run as its recipient; in non-root mode the instance user
- * owns every mailbox and no ids change. It never writes the queue file
- * (qmgr applies the results) and never delivers to a recipient whose
- * address already appears in a Delivered-To: header (mail loop).
+ * owns every mailbox and no ids change. It writes nothing in the queue
+ * file but the done mark right after each recipient (deliver_agent.h), and
+ * never delivers to a recipient whose address already appears in a
+ * Delivered-To: header (mail loop).
  */
 #include <errno.h>
 #include <pwd.h>
@@ -162,8 +163,10 @@ static void local_deliver(const struct deliver_request *req, struct deliver_resu
                             "queue file read error");
         goto done;
     }
-    for (i = 0; i < req->nrcpt; i++)
+    for (i = 0; i < req->nrcpt; i++) {
         local_deliver_rcpt(&msg, &req->rcpt[i], &res[i]);
+        deliver_agent_mark_done(req, i, &res[i]);
+    }
 done:
     if (msg.delivered_to)
         htable_free(msg.delivered_to, NULL);
@@ -180,7 +183,7 @@ static void local_service(struct stream *client, const char *service_name, char 
      * reopened before this one looks anything up. */
     (void)mail_table_refresh();
     stream_set_timeout(client, var_ipc_timeout * 1000L);
-    (void)deliver_agent_serve(client, local_deliver, NULL);
+    (void)deliver_agent_serve(client, local_qd, local_deliver, NULL);
 }
 
 /* "alias, forward, include" as a bit mask of sources. */

@@ -12,8 +12,9 @@
  * fills one result per recipient from the server's replies; it keeps a
  * cleanly ended session for the next request to the same nexthop
  * (smtp_connection_cache_time_limit). smtp_ext.c: xtext and the STARTTLS
- * and AUTH entry points (next milestone). The agent
- * never writes the queue file; it only reads the message content.
+ * and AUTH entry points (next milestone). The agent reads the message
+ * content and writes nothing in the queue file but the done mark of each
+ * recipient the server took (deliver_agent_mark_done()).
  */
 #ifndef POSTERN_DAEMONS_SMTP_H
 #define POSTERN_DAEMONS_SMTP_H

@@ -11,7 +11,7 @@
  * into addresses, and tries them until one server decides every recipient.
  * If none does, the recipients are deferred with the last reason (or
  * bounced when the destination does not exist in DNS and no fallback
- * relay is left). It never writes the queue file.
+ * relay is left). It writes nothing in the queue file but done marks.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -225,7 +225,7 @@ static void smtp_service(struct stream *client, const char *service_name, char *
     (void)service_name;
     (void)argv;
     stream_set_timeout(client, var_ipc_timeout * 1000L);
-    (void)deliver_agent_serve(client, smtp_deliver, NULL);
+    (void)deliver_agent_serve(client, smtp_qd, smtp_deliver, NULL);
 }
 
 static int smtp_family(const char *protocols)

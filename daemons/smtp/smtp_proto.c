@@ -9,7 +9,8 @@
  * are parsed by lib/smtp/smtp_reply_parse (bounded lines and line count).
  * Each stage has its own timeout. The content comes from the queue file
  * with every line ending in CRLF and a leading dot doubled (RFC 5321
- * 4.5.2); the agent never changes the queue file. Recipients get results
+ * 4.5.2); each recipient the server took is marked done at once (its only
+ * write to the queue file). Recipients get results
  * in Postfix's words: "host H[A] said: 550 5.1.1 ... (in reply to RCPT TO
  * command)". Up to MAIL FROM nothing is decided, so the caller may try
  * another server; after that, a 4xx reply or a lost connection leaves the
@@ -625,13 +626,17 @@ static void smtp_transaction(struct smtp_state *st)
     for (i = 0; i < (cfg->lmtp ? accepted : 1); i++) {
         if (smtp_read_reply(st, cfg->data_done_timeout, STAGE_DOT, &why) < 0)
             goto lost;
+        /* Each recipient the server took is marked done at once. */
         if (cfg->lmtp) {
             smtp_result_from_reply(st, ok[i], STAGE_DOT);
+            deliver_agent_mark_done(req, ok[i], &st->res[ok[i]]);
         } else {
             size_t j;
 
-            for (j = 0; j < accepted; j++)
+            for (j = 0; j < accepted; j++) {
                 smtp_result_from_reply(st, ok[j], STAGE_DOT);
+                deliver_agent_mark_done(req, ok[j], &st->res[ok[j]]);
+            }
         }
     }
 quit:

@@ -7,7 +7,8 @@
  * A single-client server that stays root (hooks.privileged) to take each
  * recipient's ids for the delivery and return to root after it; in
  * non-root mode the instance user owns every mailbox and no ids change.
- * It never writes the queue file (qmgr applies the results), never
+ * It writes nothing in the queue file but the done mark right after each
+ * delivery (deliver_agent_mark_done()), never
  * delivers with a uid below virtual_minimum_uid, and never follows a
  * mailbox path out of virtual_mailbox_base ("..": deferred as a
  * configuration error).
@@ -209,8 +210,10 @@ static void virtual_deliver(const struct deliver_request *req, struct deliver_re
         deliver_result_fill(res, req->nrcpt, DELIVER_STATUS_DEFER, "4.3.0", "virtual",
                             "queue file read error");
     } else {
-        for (i = 0; i < req->nrcpt; i++)
+        for (i = 0; i < req->nrcpt; i++) {
             virtual_deliver_rcpt(req, &req->rcpt[i], &content, &res[i]);
+            deliver_agent_mark_done(req, i, &res[i]);
+        }
     }
     if (reader)
         queue_reader_close(reader);
@@ -225,7 +228,7 @@ static void virtual_service(struct stream *client, const char *service_name, cha
      * reopened before this one looks anything up. */
     (void)mail_table_refresh();
     stream_set_timeout(client, var_ipc_timeout * 1000L);
-    (void)deliver_agent_serve(client, virtual_deliver, NULL);
+    (void)deliver_agent_serve(client, virtual_qd, virtual_deliver, NULL);
 }
 
 static void virtual_pre_init(const char *service_name, char **argv)

@@ -2,12 +2,17 @@
  * deliver_agent.c - the agent side of the delivery request (see
  * deliver_agent.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "mail/deliver_agent.h"
+#include "mail/queue_dir.h"
+#include "mail/queue_file.h"
 #include "util/attr_io.h"
 #include "util/mem.h"
 #include "util/msg.h"
@@ -17,9 +22,8 @@ static const char *deliver_default_action(int status, const char *relay)
 {
     switch (status) {
     case DELIVER_STATUS_OK:
-        return relay && strcmp(relay, "local") != 0 && strcmp(relay, "virtual") != 0
-                       ? "relayed"
-                       : "delivered";
+        return relay && strcmp(relay, "local") != 0 && strcmp(relay, "virtual") != 0 ? "relayed"
+                                                                                     : "delivered";
     case DELIVER_STATUS_DEFER:
         return "delayed";
     default:
@@ -57,7 +61,39 @@ void deliver_result_fill(struct deliver_result *res, size_t count, int status,
             deliver_result_set(&res[i], status, dsn_status, relay, "%s", reason);
 }
 
-int deliver_agent_serve(struct stream *client, deliver_agent_fn fn, void *ctx)
+void deliver_agent_mark_done(const struct deliver_request *req, size_t i,
+                             struct deliver_result *res)
+{
+    const struct deliver_rcpt *rcpt = &req->rcpt[i];
+
+    if (res->marked || res->status != DELIVER_STATUS_OK || req->queue_fd < 0 || rcpt->offset <= 0 ||
+        (req->flags & DELIVER_FLAG_VERIFY) || (rcpt->notify & QUEUE_DSN_NOTIFY_SUCCESS))
+        return;
+    if (queue_file_mark_done(req->queue_fd, (off_t)rcpt->offset, 0) < 0)
+        msg_warn("%s: mark recipient %s done: %s", req->queue_id, rcpt->address, strerror(errno));
+    else
+        res->marked = 1;
+}
+
+/* The queue file, read-write, for the done marks; -1 (logged) when it
+ * cannot be opened: qmgr then marks the recipients as before. */
+static int deliver_agent_open_queue(const struct queue_dir *qd, const struct deliver_request *req)
+{
+    struct buf path = BUF_INIT;
+    int fd = -1;
+
+    if (qd == NULL)
+        return -1;
+    if (queue_dir_path(qd, req->queue_name, req->queue_id, &path) < 0)
+        msg_warn("%s: bad queue file name %s/%s", req->queue_id, req->queue_name, req->queue_id);
+    else if ((fd = open(buf_str(&path), O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        msg_warn("%s: open %s: %s", req->queue_id, buf_str(&path), strerror(errno));
+    buf_release(&path);
+    return fd;
+}
+
+int deliver_agent_serve(struct stream *client, const struct queue_dir *qd, deliver_agent_fn fn,
+                        void *ctx)
 {
     struct attr_limits lim;
     struct attr_msg msg;
@@ -78,14 +114,15 @@ int deliver_agent_serve(struct stream *client, deliver_agent_fn fn, void *ctx)
     }
     deliver_attr_limits(&lim);
     attr_msg_init(&msg, &lim);
-    if (attr_io_read(client, &msg, &scratch, &err) < 0
-        || deliver_decode_request(&msg, &req, &err) < 0) {
+    if (attr_io_read(client, &msg, &scratch, &err) < 0 ||
+        deliver_decode_request(&msg, &req, &err) < 0) {
         msg_warn("delivery request: %s", buf_str(&err));
         attr_msg_free(&msg);
         goto done;
     }
     attr_msg_free(&msg);
     res = mem_calloc(req.nrcpt, sizeof(res[0]));
+    req.queue_fd = deliver_agent_open_queue(qd, &req);
     gettimeofday(&times.agent_start, NULL);
     times.conn_done = times.agent_start;
     times.done.tv_sec = 0;
@@ -96,6 +133,11 @@ int deliver_agent_serve(struct stream *client, deliver_agent_fn fn, void *ctx)
     /* An agent that forgot a recipient must not make it look delivered. */
     deliver_result_fill(res, req.nrcpt, DELIVER_STATUS_DEFER, "4.3.0", "none",
                         "delivery agent left the recipient unprocessed");
+    for (i = 0; i < req.nrcpt; i++)
+        deliver_agent_mark_done(&req, i, &res[i]);
+    if (req.queue_fd >= 0)
+        (void)close(req.queue_fd);
+    req.queue_fd = -1;
     for (i = 0; i < req.nrcpt; i++)
         if (!res[i].logged)
             deliver_log(&req, &req.rcpt[i], &res[i], &times);

@@ -10,9 +10,12 @@
  *   agent: one result per recipient, in request order (struct deliver_result)
  * The agent reads the content itself from the queue file (queue name, ID,
  * content offset) and logs each recipient's "to=<...>, relay=..., delay=...,
- * delays=a/b/c/d, dsn=..., status=..." line. qmgr alone marks recipients
- * done in the queue file and appends to the bounce/defer/trace logs: an
- * agent never changes the queue file. Decoding is fail-closed.
+ * delays=a/b/c/d, dsn=..., status=..." line. The agent marks a recipient
+ * done in the queue file right after delivering it (deliver_agent.h), so a
+ * crash of qmgr or of the agent after that point never delivers it twice;
+ * qmgr marks it again (a no-op), marks failed recipients done and appends
+ * to the bounce/defer/trace logs. An agent changes nothing else in the
+ * queue file. Decoding is fail-closed.
  */
 #ifndef POSTERN_MAIL_DELIVER_PROTO_H
 #define POSTERN_MAIL_DELIVER_PROTO_H
@@ -39,7 +42,8 @@ struct deliver_rcpt {
     char *orcpt;     /* original recipient (before rewriting), or "" */
     char *dsn_orcpt; /* DSN ORCPT "type;address", or "" */
     int notify;      /* QUEUE_DSN_NOTIFY_* mask, 0 when not given */
-    long offset;     /* of its RCPT record in the queue file */
+    long offset;     /* of its RCPT record in the queue file; 0: none, the
+                      * agent marks nothing (a test tool's request) */
 };
 
 struct deliver_attr {
@@ -68,6 +72,8 @@ struct deliver_request {
     size_t nattr;
     struct deliver_rcpt *rcpt;
     size_t nrcpt;
+    int queue_fd; /* agent side, not on the wire: the queue file open
+                   * read-write for done marks, or -1 */
 };
 
 enum deliver_status {
@@ -86,6 +92,7 @@ struct deliver_result {
     char *diag;       /* RFC 3464 Diagnostic-Code "smtp; 550 5.1.1 ...", or "" */
     int logged;       /* not sent: the agent already logged this recipient (for
                        * example one line per alias expansion, as Postfix does) */
+    int marked;       /* not sent: the agent marked the recipient done */
 };
 
 void deliver_attr_limits(struct attr_limits *lim);
@@ -97,8 +104,8 @@ void deliver_request_free(struct deliver_request *req);
 
 /* The reply: one result per recipient of the request, in order. */
 void deliver_encode_results(struct buf *out, const struct deliver_result *res, size_t count);
-int deliver_decode_results(const struct attr_msg *msg, struct deliver_result **res,
-                           size_t *count, struct buf *err);
+int deliver_decode_results(const struct attr_msg *msg, struct deliver_result **res, size_t *count,
+                           struct buf *err);
 void deliver_results_free(struct deliver_result *res, size_t count);
 
 /* Looks up a named attribute of the request; NULL when absent. */

@@ -9,8 +9,12 @@
  *   -t TRANSPORT  transport name (default local), -n NEXTHOP (default localhost)
  *   -r RCPT       deliver only these recipients (repeatable; default: all not done)
  *   -V            address verification request (DELIVER_FLAG_VERIFY)
+ *   -M            send the recipients' record offsets, so the agent marks
+ *                 the delivered ones done as it would for qmgr (default:
+ *                 offset 0, nothing marked, the file can be delivered again)
  * Prints one line per recipient: "RCPT: status=N dsn=X action=A relay=R reason=TEXT";
- * exits 0 when the conversation worked, 1 otherwise. Never changes the queue file.
+ * exits 0 when the conversation worked, 1 otherwise. Never changes the queue
+ * file itself (without -M the agent does not either).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -32,6 +36,9 @@
 #include "util/stream.h"
 
 #define MAX_RCPT 1000
+
+/* -M: send record offsets (the agent then marks done). */
+static int send_offsets;
 
 static int wanted(char **only, size_t nonly, const char *addr)
 {
@@ -89,7 +96,7 @@ static void read_envelope(struct queue_reader *r, struct deliver_request *req, c
                 req->rcpt[req->nrcpt].orcpt = orcpt ? orcpt : mem_strdup("");
                 req->rcpt[req->nrcpt].dsn_orcpt = dsn_orcpt ? dsn_orcpt : mem_strdup("");
                 req->rcpt[req->nrcpt].notify = notify;
-                req->rcpt[req->nrcpt].offset = (long)rec.offset;
+                req->rcpt[req->nrcpt].offset = send_offsets ? (long)rec.offset : 0;
                 req->nrcpt++;
                 orcpt = dsn_orcpt = NULL;
             }
@@ -131,7 +138,7 @@ int main(int argc, char **argv)
     memset(&req, 0, sizeof(req));
     req.transport = mem_strdup("local");
     req.nexthop = mem_strdup("localhost");
-    while ((ch = getopt(argc, argv, "s:x:t:n:r:V")) != -1) {
+    while ((ch = getopt(argc, argv, "s:x:t:n:r:VM")) != -1) {
         switch (ch) {
         case 's':
             sock_path = optarg;
@@ -155,8 +162,11 @@ int main(int argc, char **argv)
         case 'V':
             req.flags |= DELIVER_FLAG_VERIFY;
             break;
+        case 'M':
+            send_offsets = 1;
+            break;
         default:
-            msg_fatal("usage: %s [-s SOCKET | -x PROGRAM] [-t T] [-n N] [-r RCPT] [-V] "
+            msg_fatal("usage: %s [-s SOCKET | -x PROGRAM] [-t T] [-n N] [-r RCPT] [-V] [-M] "
                       "QUEUE_DIRECTORY QUEUE ID [-- ARGS]",
                       argv[0]);
         }

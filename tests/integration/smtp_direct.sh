@@ -48,6 +48,7 @@ fi
 POSTERN=$top_builddir/src/postern/postern
 SUBMIT=$top_builddir/tests/helpers/cleanup-submit
 DELIVER=$top_builddir/tests/helpers/deliver-request
+DUMP=$top_builddir/tests/helpers/queue-dump
 SINK=$top_builddir/src/smtp-sink/smtp-sink
 SMTP=$top_builddir/daemons/smtp/smtp
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
@@ -149,6 +150,15 @@ deliver m1 "$SMTP" smtp "[127.0.0.1]:$pa"
 check_res m1 "^good@relay.test: status=0 dsn=2.0.0 action=relayed relay=127.0.0.1\[127.0.0.1\]:$pa reason=250 "
 check_res m1 "^bad@relay.test: status=2 dsn=5.0.0 action=failed relay=127.0.0.1\[127.0.0.1\]:$pa reason=host 127.0.0.1\[127.0.0.1\] said: 550 5.0.0 <bad@relay.test>: .* \(in reply to RCPT TO command\)"
 check_res m1 "^later@relay.test: status=1 dsn=4.0.0 action=delayed .*said: 451 .*\(in reply to RCPT TO command\)"
+# With the record offsets (as qmgr sends them), the agent marks the
+# recipient the server took done in the queue file at once, and only it.
+"$DELIVER" -M -x "$SMTP" -t smtp -n "[127.0.0.1]:$pa" "$inst/spool" incoming "$qid" -- \
+    -c "$inst" >"$tmp/m1m.res" 2>"$tmp/m1m.derr"
+check_res m1m "^good@relay.test: status=0 dsn=2.0.0 action=relayed"
+"$DUMP" "$inst/spool/incoming/$qid" | grep -E '^(done_recipient|recipient):' >"$tmp/m1m.rcpts"
+printf '%s\n' "done_recipient: good@relay.test" "recipient: bad@relay.test" \
+    "recipient: later@relay.test" >"$tmp/m1m.want"
+check_same "m1m: only the relayed recipient is done" "$tmp/m1m.want" "$tmp/m1m.rcpts"
 check_log "m1: sent line" "postern/smtp\[[0-9]+\]: $qid: to=<good@relay.test>, relay=127.0.0.1\[127.0.0.1\]:$pa, delay=[0-9.]+, delays=[0-9.]+/[0-9.]+/[0-9.]+/[0-9.]+, dsn=2.0.0, status=sent \(250 2.0.0 Ok: queued as [^)]*\)"
 check_log "m1: bounced line" "$qid: to=<bad@relay.test>, relay=127.0.0.1\[127.0.0.1\]:$pa, .*status=bounced \(host 127.0.0.1\[127.0.0.1\] said: 550"
 check_log "m1: deferred line" "$qid: to=<later@relay.test>, .*status=deferred \(host 127.0.0.1\[127.0.0.1\] said: 451"
