@@ -3,13 +3,16 @@
  *   qmgr_main.c     skeleton hooks, triggers, timers, queue scans
  *   qmgr_message.c  a message in active/: reading, resolving, results,
  *                   the end of a pass (remove, defer, expire, warn)
- *   qmgr_deliver.c  transports and destinations: batching, concurrency,
- *                   round robin, dead-destination throttle, agent I/O
+ *   qmgr_deliver.c  transports and destinations: batching, concurrency
+ *                   feedback, rate delays, round robin, dead-destination
+ *                   throttle, agent I/O
+ *   qmgr_feedback.c concurrency feedback values ("1", "1/concurrency")
  *   qmgr_bounce.c   the requests to the bounce daemon (bounce_proto.h)
  *
- * Invariants: a recipient is marked done only after its result arrived and
- * (for a bounce, or a success with NOTIFY=SUCCESS) its bounce/ or trace/
- * log record is on disk; a message leaves active/ only when every
+ * Invariants: qmgr marks a recipient done only after its result arrived
+ * and (for a bounce, or a success with NOTIFY=SUCCESS) its bounce/ or
+ * trace/ log record is on disk (agents mark the ones they delivered
+ * themselves, at once: deliver_agent.h); a message leaves active/ only when every
  * recipient it had in memory has an outcome; qmgr never touches hold/ and
  * never delivers a file without the complete bit.
  */

@@ -3,15 +3,25 @@
  * nexthop into delivery entries (one message, at most the transport's
  * destination_recipient_limit recipients), started in round robin over the
  * destinations of each transport within the destination's concurrency
- * window (initial_destination_concurrency, +1 per success, up to
- * destination_concurrency_limit), and the conversation with the agent over
+ * window, and the conversation with the agent over
  * queue_directory/private/TRANSPORT (deliver_proto.h) on qmgr's event loop.
  *
- * Dead-destination throttle: after destination_concurrency_failed_cohort_limit
- * consecutive failed attempts (the agent could not be reached or died, or
- * every recipient was deferred with a 4.4.X network status) the destination
- * is suspended for minimal_backoff_time: its waiting recipients are deferred
- * at once with the last reason, without contacting anyone.
+ * Concurrency window: it starts at initial_destination_concurrency; each
+ * successful attempt adds the positive feedback (qmgr_feedback.h) and each
+ * failed one (the agent could not be reached or died, or every recipient
+ * was deferred with a 4.4.X network status) the negative feedback to a
+ * running sum; a whole unit moves the window by one, between 1 and
+ * destination_concurrency_limit. Dead-destination throttle: a failed
+ * attempt counts 1/window of a failed cohort; after
+ * destination_concurrency_failed_cohort_limit consecutive cohorts the
+ * destination is suspended for minimal_backoff_time: its waiting
+ * recipients are deferred at once with the last reason, without
+ * contacting anyone.
+ *
+ * Rate delays: with destination_rate_delay the window is one and the next
+ * delivery to that destination starts that long after the previous one
+ * ended; transport_rate_delay does the same for the whole transport. A
+ * timer wakes the scheduler when the first such pause is over.
  *
  * An agent that dies in the middle of a request leaves every recipient of
  * that request deferred (4.3.0), never done.
@@ -25,6 +35,7 @@
 #include "conf/conf.h"
 #include "mail/deliver_log.h"
 #include "qmgr.h"
+#include "qmgr_feedback.h"
 #include "server/server.h"
 #include "util/attr_io.h"
 #include "util/events.h"
@@ -52,7 +63,10 @@ struct qmgr_dest {
     struct qmgr_entry *head, *tail;
     int active;
     int window;
-    int fails;
+    double success_sum; /* positive feedback not yet turned into window */
+    double failure_sum; /* negative feedback not yet taken from the window */
+    double fail_cohorts;
+    long long next_start_ms; /* destination_rate_delay: not before this */
     time_t throttled_until;
     char *dead_reason;
     char *dead_dsn;
@@ -65,6 +79,11 @@ struct qmgr_transport {
     int init_conc;
     int rcpt_limit;
     int failed_limit;
+    struct qmgr_feedback pos_feedback;
+    struct qmgr_feedback neg_feedback;
+    long dest_rate_delay_ms;
+    long transport_rate_delay_ms;
+    long long next_start_ms; /* transport_rate_delay: not before this */
     int active;
     int max_active;
     struct htable *dests;
@@ -87,6 +106,15 @@ struct qmgr_job {
 static struct htable *qmgr_transports;
 static int qmgr_running;
 static int qmgr_run_again;
+static long long qmgr_rate_timer_ms; /* when the rate-delay timer fires, or 0 */
+
+static long long qmgr_now_ms(void)
+{
+    struct timeval tv;
+
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
 
 void qmgr_deliver_init(void)
 {
@@ -104,6 +132,37 @@ static int qmgr_transport_int(const char *transport, const char *suffix, int fal
         value = conf_get_int(buf_str(&name));
     buf_release(&name);
     return value;
+}
+
+/* The TRANSPORT_name parameter's name if it exists, else the default's. */
+static const char *qmgr_transport_param(const char *transport, const char *suffix,
+                                        const char *fallback, struct buf *name)
+{
+    buf_reset(name);
+    buf_printf(name, "%s_%s", transport, suffix);
+    return conf_is_known(buf_str(name)) ? buf_str(name) : fallback;
+}
+
+static void qmgr_transport_feedback(const char *transport, const char *suffix, const char *fallback,
+                                    struct qmgr_feedback *fb)
+{
+    struct buf name = BUF_INIT;
+    struct buf err = BUF_INIT;
+    const char *param = qmgr_transport_param(transport, suffix, fallback, &name);
+
+    if (qmgr_feedback_parse(conf_get(param), fb, &err) < 0)
+        msg_fatal("%s: %s", param, buf_str(&err));
+    buf_release(&name);
+    buf_release(&err);
+}
+
+static long qmgr_transport_time_ms(const char *transport, const char *suffix, const char *fallback)
+{
+    struct buf name = BUF_INIT;
+    long sec = conf_get_time(qmgr_transport_param(transport, suffix, fallback, &name));
+
+    buf_release(&name);
+    return sec * 1000L;
 }
 
 static struct qmgr_transport *qmgr_transport_find(const char *name)
@@ -131,7 +190,20 @@ static struct qmgr_transport *qmgr_transport_find(const char *name)
         t->init_conc = t->conc_limit;
     if (t->failed_limit <= 0)
         t->failed_limit = 1;
+    qmgr_transport_feedback(name, "destination_concurrency_positive_feedback",
+                            "default_destination_concurrency_positive_feedback", &t->pos_feedback);
+    qmgr_transport_feedback(name, "destination_concurrency_negative_feedback",
+                            "default_destination_concurrency_negative_feedback", &t->neg_feedback);
+    t->dest_rate_delay_ms =
+        qmgr_transport_time_ms(name, "destination_rate_delay", "default_destination_rate_delay");
+    t->transport_rate_delay_ms =
+        qmgr_transport_time_ms(name, "transport_rate_delay", "default_transport_rate_delay");
+    /* A rate delay means one delivery at a time, without tuning. */
+    if (t->dest_rate_delay_ms > 0)
+        t->init_conc = t->conc_limit = 1;
     t->max_active = var_default_process_limit;
+    if (t->transport_rate_delay_ms > 0)
+        t->max_active = 1;
     t->dests = htable_new(16);
     htable_put(qmgr_transports, name, t);
     return t;
@@ -241,22 +313,61 @@ static void qmgr_entry_finish(struct qmgr_entry *e, struct qmgr_dest *d, int sta
     qmgr_message_flush(msg);
 }
 
-/* Feedback after an attempt: failed says whether it counts against the
- * destination (see the file comment). */
+static void qmgr_feedback_debug(const struct qmgr_dest *d, const char *what, double amount)
+{
+    if (var_destination_concurrency_feedback_debug)
+        msg_info("%s: %s feedback %.3f for %s: window %d, success %.3f, failure %.3f, "
+                 "failed cohorts %.3f",
+                 d->transport->name, what, amount, d->name, d->window, d->success_sum,
+                 d->failure_sum, d->fail_cohorts);
+}
+
+#define QMGR_ATTEMPT_OK           0
+#define QMGR_ATTEMPT_FAILED       1 /* counts against the destination */
+#define QMGR_ATTEMPT_NO_TRANSPORT 2 /* the agent cannot be reached: suspend now */
+
+/* Feedback after an attempt (QMGR_ATTEMPT_*; see the file comment). */
 static void qmgr_dest_feedback(struct qmgr_dest *d, int failed, const char *dsn, const char *reason)
 {
     struct qmgr_transport *t = d->transport;
 
-    if (!failed) {
-        d->fails = 0;
-        if (d->window < t->conc_limit)
-            d->window++;
-        return;
+    if (t->dest_rate_delay_ms > 0) {
+        /* A rate delay keeps the window at one: no tuning, but failed
+         * attempts still count towards the dead-destination throttle. */
+        d->fail_cohorts = failed ? d->fail_cohorts + 1.0 : 0;
+    } else if (!failed) {
+        double amount = qmgr_feedback_amount(&t->pos_feedback, d->window);
+
+        d->fail_cohorts = 0;
+        d->failure_sum = 0;
+        d->success_sum += amount;
+        while (d->success_sum >= 1.0) {
+            d->success_sum -= 1.0;
+            if (d->window < t->conc_limit)
+                d->window++;
+        }
+        if (d->window >= t->conc_limit)
+            d->success_sum = 0;
+        qmgr_feedback_debug(d, "positive", amount);
+    } else {
+        double amount = qmgr_feedback_amount(&t->neg_feedback, d->window);
+
+        d->fail_cohorts += 1.0 / d->window;
+        d->success_sum = 0;
+        d->failure_sum += amount;
+        while (d->failure_sum >= 1.0) {
+            d->failure_sum -= 1.0;
+            if (d->window > 1)
+                d->window--;
+        }
+        qmgr_feedback_debug(d, "negative", amount);
     }
-    d->fails++;
-    if (d->window > 1)
-        d->window--;
-    if (d->fails >= t->failed_limit && d->throttled_until == 0) {
+    if (!failed)
+        return;
+    /* Without its agent no delivery can work, whatever the cohorts say. */
+    if (failed == QMGR_ATTEMPT_NO_TRANSPORT && d->fail_cohorts < t->failed_limit)
+        d->fail_cohorts = t->failed_limit;
+    if (d->fail_cohorts >= t->failed_limit - 1e-9 && d->throttled_until == 0) {
         d->throttled_until = time(NULL) + var_minimal_backoff_time;
         mem_free(d->dead_reason);
         mem_free(d->dead_dsn);
@@ -270,12 +381,37 @@ static void qmgr_dest_feedback(struct qmgr_dest *d, int failed, const char *dsn,
 static void qmgr_job_end(struct qmgr_job *job)
 {
     struct qmgr_dest *d = job->dest;
+    struct qmgr_transport *t = d->transport;
 
     event_remove(server_event_loop(), job->fd);
     stream_free(job->stream);
     d->active--;
-    d->transport->active--;
+    t->active--;
+    /* The pause counts from the end of this delivery. */
+    if (t->dest_rate_delay_ms > 0)
+        d->next_start_ms = qmgr_now_ms() + t->dest_rate_delay_ms;
+    if (t->transport_rate_delay_ms > 0)
+        t->next_start_ms = qmgr_now_ms() + t->transport_rate_delay_ms;
     mem_free(job);
+}
+
+static void qmgr_rate_timer(void *ctx)
+{
+    (void)ctx;
+    qmgr_rate_timer_ms = 0;
+    qmgr_deliver_run();
+}
+
+/* Makes sure the scheduler runs again by at_ms. */
+static void qmgr_rate_wakeup(long long at_ms)
+{
+    long long now = qmgr_now_ms();
+
+    if (qmgr_rate_timer_ms != 0 && qmgr_rate_timer_ms <= at_ms)
+        return;
+    qmgr_rate_timer_ms = at_ms;
+    event_timer_set(server_event_loop(), at_ms > now ? (long)(at_ms - now) : 0, qmgr_rate_timer,
+                    NULL);
 }
 
 /* The agent is gone or broke the protocol: defer the whole entry. */
@@ -289,7 +425,7 @@ static void qmgr_job_fail(struct qmgr_job *job, const char *why)
     buf_printf(&reason, "unknown mail transport error (delivery agent %s crashed or failed)",
                d->transport->name);
     qmgr_job_end(job);
-    qmgr_dest_feedback(d, 1, "4.3.0", buf_str(&reason));
+    qmgr_dest_feedback(d, QMGR_ATTEMPT_FAILED, "4.3.0", buf_str(&reason));
     qmgr_entry_finish(e, d, DELIVER_STATUS_DEFER, "4.3.0", buf_str(&reason));
     buf_release(&reason);
     qmgr_deliver_run();
@@ -354,8 +490,8 @@ static void qmgr_job_results(struct qmgr_job *job, const struct attr_msg *m)
         if (res[i].status == DELIVER_STATUS_DEFER && strncmp(res[i].dsn_status, "4.4.", 4) == 0)
             net_defer++;
     qmgr_job_end(job);
-    qmgr_dest_feedback(d, net_defer == count, count ? res[0].dsn_status : "4.4.0",
-                       count ? res[0].reason : "");
+    qmgr_dest_feedback(d, net_defer == count ? QMGR_ATTEMPT_FAILED : QMGR_ATTEMPT_OK,
+                       count ? res[0].dsn_status : "4.4.0", count ? res[0].reason : "");
     for (i = 0; i < count; i++)
         qmgr_message_outcome(e->rcpt[i], &res[i]);
     deliver_results_free(res, count);
@@ -419,7 +555,7 @@ static int qmgr_job_start(struct qmgr_dest *d, struct qmgr_entry *e)
 
         msg_warn("connect to transport %s: %s", buf_str(&path), buf_str(&err));
         buf_printf(&reason, "mail transport unavailable");
-        qmgr_dest_feedback(d, 1, "4.3.0", buf_str(&reason));
+        qmgr_dest_feedback(d, QMGR_ATTEMPT_NO_TRANSPORT, "4.3.0", buf_str(&reason));
         qmgr_entry_finish(e, d, DELIVER_STATUS_DEFER, "4.3.0", buf_str(&reason));
         buf_release(&reason);
         buf_release(&path);
@@ -455,7 +591,8 @@ static int qmgr_transport_round(struct qmgr_transport *t, time_t now)
 
         if (d->throttled_until != 0 && now >= d->throttled_until) {
             d->throttled_until = 0;
-            d->fails = 0;
+            d->fail_cohorts = 0;
+            d->failure_sum = 0;
             d->window = 1;
         }
         if (d->head == NULL)
@@ -472,6 +609,16 @@ static int qmgr_transport_round(struct qmgr_transport *t, time_t now)
         }
         if (d->active >= d->window || t->active >= t->max_active)
             continue;
+        if (d->next_start_ms > 0 || t->next_start_ms > 0) {
+            long long now_ms = qmgr_now_ms();
+            long long at =
+                d->next_start_ms > t->next_start_ms ? d->next_start_ms : t->next_start_ms;
+
+            if (now_ms < at) {
+                qmgr_rate_wakeup(at);
+                continue;
+            }
+        }
         e = qmgr_dest_pop(d);
         (void)qmgr_job_start(d, e);
         progress = 1;
@@ -504,7 +651,7 @@ void qmgr_deliver_unthrottle(void)
             struct qmgr_dest *d = dests[j]->value;
 
             d->throttled_until = 0;
-            d->fails = 0;
+            d->fail_cohorts = 0;
         }
         mem_free(dests);
     }
@@ -529,6 +676,8 @@ void qmgr_deliver_gc(void)
 
             if (d->throttled_until != 0 && now < d->throttled_until)
                 continue;
+            if (d->next_start_ms > qmgr_now_ms())
+                continue; /* keep its rate-delay pause */
             if (d->active > 0 || d->head != NULL || d->in_ring)
                 continue;
             (void)htable_remove(t->dests, d->name);

@@ -48,6 +48,8 @@ retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 crashagent unix -       -       n       -       -       crashagent
 EOF
+    # Extra master.cf lines a test asks for (more services of these agents).
+    [ -n "${QMGR_MASTER_EXTRA:-}" ] && printf '%s\n' "$QMGR_MASTER_EXTRA" >>"$inst/master.cf"
     if [ -n "${QMGR_WITH_BOUNCE:-}" ]; then
         echo "bounce    unix  -       -       n       -       0       bounce" >>"$inst/master.cf"
     fi
