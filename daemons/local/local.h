@@ -1,8 +1,14 @@
 /*
  * local.h - the local delivery agent's shared state: one request (the
  * message), one recipient's expansion (aliases, .forward, :include:), and
- * the functions that deliver to a mailbox, a file, a command or forward
- * through cleanup.
+ * the functions that deliver to a mailbox, a file, a command, forward
+ * through cleanup or hand a recipient to another transport.
+ *
+ * Logging: as Postfix, one line per destination an expansion reaches
+ * (to=<the expanded address>, orig_to=<the request's recipient>), written
+ * by local_outcome(); a recipient handed to another transport is logged
+ * by that transport's agent. qmgr gets one combined result per request
+ * recipient.
  *
  * Invariants: an expansion never runs deeper than LOCAL_MAX_LEVEL and never
  * expands one address twice for the same recipient; files and commands are
@@ -16,6 +22,7 @@
 #include <pwd.h>
 #include <sys/types.h>
 
+#include "mail/deliver_log.h"
 #include "mail/deliver_proto.h"
 #include "mail/mailbox.h"
 #include "util/buf.h"
@@ -38,7 +45,8 @@ enum local_source {
 struct local_msg {
     const struct deliver_request *req;
     struct mailbox_content content;
-    struct htable *delivered_to; /* Delivered-To values in the headers, lower case */
+    struct htable *delivered_to;       /* Delivered-To values in the headers, lower case */
+    const struct deliver_times *times; /* for the log lines */
 };
 
 /* Privileges for deliveries from one source. */
@@ -54,12 +62,14 @@ struct local_privs {
 struct local_rcpt_state {
     const struct local_msg *msg;
     const struct deliver_rcpt *rcpt;
-    const char *sender;     /* current envelope sender (owner- aliases change it) */
-    struct htable *seen;    /* addresses already expanded (loop protection) */
-    struct buf forward;     /* non-local addresses to resubmit, LF-separated */
-    int status;             /* worst DELIVER_STATUS_* so far */
-    int count;              /* deliveries done */
-    struct buf dsn, reason; /* of the outcome that decided status */
+    const char *sender;                  /* current envelope sender (owner- aliases change it) */
+    struct htable *seen;                 /* addresses already expanded (loop protection) */
+    struct buf forward;                  /* non-local addresses to resubmit, LF-separated */
+    int status;                          /* worst DELIVER_STATUS_* so far */
+    int count;                           /* deliveries done */
+    struct buf dsn, reason;              /* of the outcome that decided status */
+    struct buf relay, action, mta, diag; /* idem; from another transport's result */
+    const char *current;                 /* address being delivered: to=<...> of the log line */
 };
 
 /* One step of an expansion. */
@@ -81,9 +91,17 @@ struct local_config {
 };
 extern struct local_config local_config;
 
-/* Records the outcome of one delivery for the top-level recipient. */
+/* Records the outcome of one delivery for the top-level recipient and
+ * logs it with to=<rs->current> (not for address verification). */
 void local_outcome(struct local_rcpt_state *rs, int status, const char *dsn, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* Logs one delivery line for address (relay=local). */
+void local_log(const struct local_rcpt_state *rs, const char *address, int status, const char *dsn,
+               const char *reason);
+/* Records an outcome without logging it; passed (or NULL) is another
+ * transport's result, whose relay, action, mta and diag then go to qmgr. */
+void local_record(struct local_rcpt_state *rs, int status, const char *dsn, const char *reason,
+                  const struct deliver_result *passed);
 
 /* ---- local_expand.c ---- */
 /* For address verification: 1 when an alias, a user or luser_relay takes
@@ -98,6 +116,17 @@ struct local_vars {
 };
 int local_expand(const char *tmpl, const struct local_vars *vars, const char *filter,
                  struct buf *out, struct buf *err);
+
+/* Looks key up in the tables of maps (a list of type:name): 1 found (value
+ * in out), 0 not found, -1 table error (err). */
+int local_table_lookup(const char *maps, const char *key, struct buf *out, struct buf *err);
+
+/* ---- local_transport.c ---- */
+/* mailbox_transport(_maps) or fallback_transport(_maps): when the table
+ * (keyed by user) or the parameter names a transport, hands the current
+ * address to it and returns 1; 0 when neither is set. */
+int local_try_transport(const struct local_ctx *ctx, const char *name, const char *maps,
+                        const char *value, const char *user);
 
 /* ---- local_deliver.c ---- */
 /* Becomes privs (root mode) for a file operation; local_privs_leave() returns to root. */

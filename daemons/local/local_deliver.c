@@ -122,13 +122,31 @@ void local_deliver_mailbox(const struct local_ctx *ctx, const struct passwd *pw,
     struct local_ctx sub;
     struct mailbox_opts o;
     struct buf path = BUF_INIT, prepend = BUF_INIT, dsn = BUF_INIT, why = BUF_INIT;
+    struct buf command = BUF_INIT;
     int status, spool = 0;
 
     local_privs_from_pw(&privs, pw);
-    if (var_mailbox_command[0] != '\0') {
+    /* mailbox_command_maps (keyed by the user name) before mailbox_command. */
+    if (var_mailbox_command_maps[0] != '\0') {
+        struct buf err = BUF_INIT;
+        int rc = local_table_lookup(var_mailbox_command_maps, pw->pw_name, &command, &err);
+
+        if (rc < 0) {
+            msg_warn("mailbox_command_maps: %s", buf_str(&err));
+            local_outcome(rs, DELIVER_STATUS_DEFER, "4.3.0", "table lookup failure");
+            buf_release(&err);
+            goto done;
+        }
+        if (rc == 0)
+            buf_reset(&command);
+        buf_release(&err);
+    }
+    if (buf_len(&command) == 0)
+        buf_set(&command, var_mailbox_command);
+    if (buf_len(&command) > 0) {
         struct buf cmd = BUF_INIT, err = BUF_INIT;
 
-        if (local_expand(var_mailbox_command, vars, var_command_expansion_filter, &cmd, &err) < 0) {
+        if (local_expand(buf_str(&command), vars, var_command_expansion_filter, &cmd, &err) < 0) {
             local_outcome(rs, DELIVER_STATUS_DEFER, "4.3.5", "mailbox_command: %s", buf_str(&err));
         } else {
             sub = *ctx;
@@ -138,8 +156,7 @@ void local_deliver_mailbox(const struct local_ctx *ctx, const struct passwd *pw,
         }
         buf_release(&cmd);
         buf_release(&err);
-        local_privs_release(&privs);
-        return;
+        goto done;
     }
     if (var_home_mailbox[0] != '\0') {
         buf_printf(&path, "%s/%s", pw->pw_dir, var_home_mailbox);
@@ -185,6 +202,7 @@ done:
     buf_release(&prepend);
     buf_release(&dsn);
     buf_release(&why);
+    buf_release(&command);
 }
 
 /* ---- file ----------------------------------------------------------------------- */
@@ -405,6 +423,15 @@ done:
 
 /* ---- forwarding through cleanup --------------------------------------------- */
 
+/* One log line per forwarded address (as Postfix), one outcome in all. */
+static void local_forward_outcome(struct local_rcpt_state *rs, const struct cleanup_rcpt *rcpts,
+                                  size_t n, int status, const char *dsn, const char *reason)
+{
+    for (size_t i = 0; i < n; i++)
+        local_log(rs, rcpts[i].address, status, dsn, reason);
+    local_record(rs, status, dsn, reason, NULL);
+}
+
 void local_forward_flush(struct local_rcpt_state *rs)
 {
     struct cleanup_envelope env;
@@ -479,11 +506,14 @@ void local_forward_flush(struct local_rcpt_state *rs)
                    buf_str(&reason));
         goto failed;
     }
-    local_outcome(rs, DELIVER_STATUS_OK, "2.0.0", "forwarded as %s",
-                  cleanup_client_queue_id(client));
+    buf_reset(&reason);
+    buf_printf(&reason, "forwarded as %s", cleanup_client_queue_id(client));
+    local_forward_outcome(rs, rcpts, n, DELIVER_STATUS_OK, "2.0.0", buf_str(&reason));
     goto done;
 failed:
-    local_outcome(rs, DELIVER_STATUS_DEFER, "4.3.0", "cannot forward message: %s", buf_str(&err));
+    buf_reset(&reason);
+    buf_printf(&reason, "cannot forward message: %s", buf_str(&err));
+    local_forward_outcome(rs, rcpts, n, DELIVER_STATUS_DEFER, "4.3.0", buf_str(&reason));
 done:
     if (client)
         cleanup_client_close(client);

@@ -142,16 +142,14 @@ static int local_domain_is_local(const char *domain)
     return found;
 }
 
-/* Looks key up in every alias_maps table: 1 found (value in out), 0 not
- * found, -1 table error (err). */
-static int local_alias_lookup(const char *key, struct buf *out, struct buf *err)
+int local_table_lookup(const char *maps, const char *key, struct buf *out, struct buf *err)
 {
     char *list, *cursor, *spec;
     struct dict *d;
     const char *value;
     int ret = 0, rc;
 
-    list = mem_strdup(var_alias_maps);
+    list = mem_strdup(maps);
     for (cursor = list; ret == 0 && (spec = str_token_list(&cursor)) != NULL;) {
         if ((d = mail_table_get(spec, err)) == NULL) {
             /* nis: and friends are not available here: Postfix skips them too. */
@@ -173,6 +171,12 @@ static int local_alias_lookup(const char *key, struct buf *out, struct buf *err)
     }
     mem_free(list);
     return ret;
+}
+
+/* Looks key up in every alias_maps table (local_table_lookup). */
+static int local_alias_lookup(const char *key, struct buf *out, struct buf *err)
+{
+    return local_table_lookup(var_alias_maps, key, out, err);
 }
 
 static int local_source_allows_include(const struct local_ctx *ctx)
@@ -409,8 +413,8 @@ void local_deliver_address(const struct local_ctx *ctx, const char *address, int
 {
     struct local_rcpt_state *rs = ctx->rs;
     struct buf local = BUF_INIT, user = BUF_INIT, key = BUF_INIT, value = BUF_INIT;
-    struct buf err = BUF_INIT, relay = BUF_INIT, owner = BUF_INIT;
-    const char *at, *domain, *ext = "", *delim;
+    struct buf err = BUF_INIT, relay = BUF_INIT, owner = BUF_INIT, current = BUF_INIT;
+    const char *at, *domain, *ext = "", *delim, *saved_current = rs->current;
     struct local_vars vars;
     struct passwd *pw;
     size_t cut;
@@ -428,6 +432,13 @@ void local_deliver_address(const struct local_ctx *ctx, const char *address, int
         buf_append_char(&rs->forward, '\n');
         return;
     }
+    /* What the log lines of this address show: a bare name of an alias or
+     * .forward item gets @$myorigin, as Postfix's rewriting gives it. */
+    if (at)
+        buf_set(&current, address);
+    else
+        buf_printf(&current, "%s@%s", address, var_myorigin);
+    rs->current = buf_str(&current);
     buf_set_mem(&local, address, at ? (size_t)(at - address) : strlen(address));
     str_lower(local.data);
     /* user+ext: the extension is kept for aliases ("user+ext" first). */
@@ -481,7 +492,30 @@ void local_deliver_address(const struct local_ctx *ctx, const char *address, int
             goto done;
         }
     }
-    if ((pw = getpwnam(buf_str(&user))) == NULL) {
+    /* Precedence (as Postfix): aliases, .forward, mailbox_transport(_maps),
+     * then for a user with an account the mailbox, for one without
+     * fallback_transport(_maps) and luser_relay. */
+    pw = getpwnam(buf_str(&user));
+    if (pw != NULL) {
+        memset(&vars, 0, sizeof(vars));
+        vars.user = pw->pw_name;
+        vars.home = pw->pw_dir;
+        vars.shell = pw->pw_shell;
+        vars.local = buf_str(&local);
+        vars.extension = ext;
+        vars.domain = domain;
+        vars.recipient = address;
+        vars.delimiter = delim;
+        if (!no_alias && local_try_forward(ctx, pw, &vars))
+            goto done;
+    }
+    if (local_try_transport(ctx, "mailbox_transport", var_mailbox_transport_maps,
+                            var_mailbox_transport, buf_str(&user)))
+        goto done;
+    if (pw == NULL) {
+        if (local_try_transport(ctx, "fallback_transport", var_fallback_transport_maps,
+                                var_fallback_transport, buf_str(&user)))
+            goto done;
         if (var_luser_relay[0] != '\0' && ctx->level == 0) {
             memset(&vars, 0, sizeof(vars));
             vars.user = vars.local = buf_str(&user);
@@ -504,19 +538,9 @@ void local_deliver_address(const struct local_ctx *ctx, const char *address, int
         local_outcome(rs, DELIVER_STATUS_BOUNCE, "5.1.1", "unknown user: \"%s\"", buf_str(&user));
         goto done;
     }
-    memset(&vars, 0, sizeof(vars));
-    vars.user = pw->pw_name;
-    vars.home = pw->pw_dir;
-    vars.shell = pw->pw_shell;
-    vars.local = buf_str(&local);
-    vars.extension = ext;
-    vars.domain = domain;
-    vars.recipient = address;
-    vars.delimiter = delim;
-    if (!no_alias && local_try_forward(ctx, pw, &vars))
-        goto done;
     local_deliver_mailbox(ctx, pw, &vars);
 done:
+    rs->current = saved_current;
     buf_release(&local);
     buf_release(&user);
     buf_release(&key);
@@ -524,6 +548,23 @@ done:
     buf_release(&err);
     buf_release(&relay);
     buf_release(&owner);
+    buf_release(&current);
+}
+
+/* 1 when the transport parameter or its table takes user (unknown users
+ * included), 0 when not, -1 on a table error. */
+static int local_transport_takes(const char *maps, const char *value, const char *user,
+                                 struct buf *err)
+{
+    struct buf found = BUF_INIT;
+    int rc = 0;
+
+    if (value[0] != '\0')
+        rc = 1;
+    else if (maps[0] != '\0')
+        rc = local_table_lookup(maps, user, &found, err);
+    buf_release(&found);
+    return rc;
 }
 
 int local_address_known(const char *address, struct buf *err)
@@ -546,7 +587,15 @@ int local_address_known(const char *address, struct buf *err)
         }
     }
     if (rc == 0)
-        rc = getpwnam(buf_str(&local)) != NULL || var_luser_relay[0] != '\0';
+        rc = local_transport_takes(var_mailbox_transport_maps, var_mailbox_transport,
+                                   buf_str(&local), err);
+    if (rc == 0 && getpwnam(buf_str(&local)) == NULL)
+        rc = local_transport_takes(var_fallback_transport_maps, var_fallback_transport,
+                                   buf_str(&local), err);
+    else if (rc == 0)
+        rc = 1;
+    if (rc == 0)
+        rc = var_luser_relay[0] != '\0';
     buf_release(&local);
     buf_release(&value);
     return rc;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "conf/conf.h"
@@ -35,9 +36,9 @@
 struct local_config local_config;
 static struct queue_dir *local_qd;
 
-void local_outcome(struct local_rcpt_state *rs, int status, const char *dsn, const char *fmt, ...)
+void local_record(struct local_rcpt_state *rs, int status, const char *dsn, const char *reason,
+                  const struct deliver_result *passed)
 {
-    va_list ap;
     int rank_new, rank_old;
 
     /* DEFER wins over BOUNCE wins over OK: a deferred expansion makes qmgr
@@ -49,10 +50,53 @@ void local_outcome(struct local_rcpt_state *rs, int status, const char *dsn, con
         return;
     rs->status = status;
     buf_set(&rs->dsn, dsn);
-    buf_reset(&rs->reason);
+    buf_set(&rs->reason, reason);
+    buf_set(&rs->relay, passed && passed->relay ? passed->relay : "local");
+    buf_set(&rs->action, passed && passed->action ? passed->action : "");
+    buf_set(&rs->mta, passed && passed->mta ? passed->mta : "");
+    buf_set(&rs->diag, passed && passed->diag ? passed->diag : "");
+}
+
+void local_log(const struct local_rcpt_state *rs, const char *address, int status, const char *dsn,
+               const char *reason)
+{
+    const struct deliver_request *req = rs->msg->req;
+    struct deliver_rcpt rcpt;
+    struct deliver_result res;
+    struct deliver_times times;
+
+    if (req->flags & DELIVER_FLAG_VERIFY)
+        return;
+    /* orig_to is the request's original recipient, whatever the depth. */
+    memset(&rcpt, 0, sizeof(rcpt));
+    rcpt.address = (char *)address;
+    rcpt.orcpt = rs->rcpt->orcpt[0] ? rs->rcpt->orcpt : rs->rcpt->address;
+    memset(&res, 0, sizeof(res));
+    res.status = status;
+    res.dsn_status = (char *)dsn;
+    res.reason = (char *)reason;
+    res.relay = (char *)"local";
+    if (rs->msg->times) {
+        times = *rs->msg->times;
+    } else {
+        gettimeofday(&times.agent_start, NULL);
+        times.conn_done = times.agent_start;
+    }
+    gettimeofday(&times.done, NULL);
+    deliver_log(req, &rcpt, &res, &times);
+}
+
+void local_outcome(struct local_rcpt_state *rs, int status, const char *dsn, const char *fmt, ...)
+{
+    struct buf reason = BUF_INIT;
+    va_list ap;
+
     va_start(ap, fmt);
-    buf_vprintf(&rs->reason, fmt, ap);
+    buf_vprintf(&reason, fmt, ap);
     va_end(ap);
+    local_log(rs, rs->current ? rs->current : rs->rcpt->address, status, dsn, buf_str(&reason));
+    local_record(rs, status, dsn, buf_str(&reason), NULL);
+    buf_release(&reason);
 }
 
 /* Collects the Delivered-To: values of the message headers. */
@@ -98,6 +142,11 @@ static void local_deliver_rcpt(struct local_msg *msg, const struct deliver_rcpt 
     buf_init(&rs.forward);
     buf_init(&rs.dsn);
     buf_init(&rs.reason);
+    buf_init(&rs.relay);
+    buf_init(&rs.action);
+    buf_init(&rs.mta);
+    buf_init(&rs.diag);
+    rs.current = rcpt->address;
     buf_set(&lower, rcpt->address);
     str_lower(lower.data);
     if (htable_find(msg->delivered_to, buf_str(&lower)) != NULL) {
@@ -127,11 +176,31 @@ static void local_deliver_rcpt(struct local_msg *msg, const struct deliver_rcpt 
     if (rs.count == 0)
         local_outcome(&rs, DELIVER_STATUS_BOUNCE, "5.4.6", "alias expansion of %s is empty",
                       rcpt->address);
-    deliver_result_set(res, rs.status, buf_str(&rs.dsn), "local", "%s", buf_str(&rs.reason));
+    /* The combined outcome goes to qmgr; every line is logged already
+     * (except for address verification, which logs nothing here). */
+    deliver_result_set(res, rs.status, buf_str(&rs.dsn), buf_str(&rs.relay), "%s",
+                       buf_str(&rs.reason));
+    if (buf_len(&rs.action)) {
+        mem_free(res->action);
+        res->action = mem_strdup(buf_str(&rs.action));
+    }
+    if (buf_len(&rs.mta)) {
+        mem_free(res->mta);
+        res->mta = mem_strdup(buf_str(&rs.mta));
+    }
+    if (buf_len(&rs.diag)) {
+        mem_free(res->diag);
+        res->diag = mem_strdup(buf_str(&rs.diag));
+    }
+    res->logged = !(msg->req->flags & DELIVER_FLAG_VERIFY);
     htable_free(rs.seen, NULL);
     buf_release(&rs.forward);
     buf_release(&rs.dsn);
     buf_release(&rs.reason);
+    buf_release(&rs.relay);
+    buf_release(&rs.action);
+    buf_release(&rs.mta);
+    buf_release(&rs.diag);
     buf_release(&lower);
 }
 
@@ -144,10 +213,10 @@ static void local_deliver(const struct deliver_request *req, struct deliver_resu
     struct buf err = BUF_INIT;
     size_t i;
 
-    (void)times;
     (void)ctx;
     memset(&msg, 0, sizeof(msg));
     msg.req = req;
+    msg.times = times;
     reader = queue_reader_open(local_qd, req->queue_name, req->queue_id, 0, &err);
     if (reader == NULL || mailbox_content_queue(&msg.content, &src, reader, &err) < 0) {
         msg_warn("%s: cannot read queue file %s/%s: %s", req->queue_id, req->queue_name,

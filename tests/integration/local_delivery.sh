@@ -9,7 +9,9 @@
 # extensions, alias lists, :include:, .forward (forward_path), an alias to a
 # file and to commands (allow_mail_to_commands, exit codes as sysexits),
 # forwarding of non-local addresses through cleanup, an unknown user bounced
-# with 5.1.1, a Delivered-To mail loop, mailbox_size_limit and the log lines.
+# with 5.1.1, a Delivered-To mail loop, mailbox_size_limit and the log lines
+# (one per destination of an alias list, a .forward, a command alias and a
+# forwarded address, with to=<expanded> and orig_to=<original> as Postfix).
 # As root the test creates three users (removed at exit) and checks that
 # each mailbox belongs to its user and alias files to default_privs; as
 # another user it delivers to that user's own account only.
@@ -137,6 +139,12 @@ check_log() {
         tail -5 "$inst/maillog"
         failures=$((failures + 1))
     fi
+}
+# local_lines QID: local's log lines for QID without the prefix, pid and
+# delay figures.
+local_lines() {
+    grep -E "postern/local\[[0-9]+\]: $1: to=" "$inst/maillog" |
+        sed -E 's/^.*postern\/local\[[0-9]+\]: //; s/delay=[0-9.]+, delays=[0-9.]+\/[0-9.]+\/[0-9.]+\/[0-9.]+/delay=D, delays=D/'
 }
 # check_owner NAME FILE USER MODE
 check_owner() {
@@ -284,6 +292,9 @@ RECIPIENT=cmd+ext@mx.example.test
 SENDER=sender@client.example.test
 USER=$([ "$ROOT" = 1 ] && echo nobody || echo "$alice")
 " "$tmp/cmd.env"
+local_lines "$qid" >"$tmp/cmd.log"
+check_text "command alias: one log line, to= the alias" "$qid: to=<cmd+ext@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (delivered to command: cat > $inst/files/cmd.out; env > $inst/files/cmd.env)
+" "$tmp/cmd.log"
 for case in "tempfail:status=1 dsn=4.3.0" "permfail:status=2 dsn=5.1.1" "died:status=2 dsn=5.3.0"; do
     a=${case%%:*}
     submit "c$a" -f sender@client.example.test -r "$a@mx.example.test" <"$tmp/in5"
@@ -317,6 +328,11 @@ else
     echo "FAILED: forward: $(cat "$tmp/m7.res")"
     failures=$((failures + 1))
 fi
+[ "$ROOT" = 1 ] && mbox="maildir" || mbox="mailbox"
+local_lines "$orig" >"$tmp/m7.log"
+check_text "forward: one log line per destination" "$orig: to=<$alice@mx.example.test>, orig_to=<remote@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (delivered to $mbox)
+$orig: to=<someone@remote.example>, orig_to=<remote@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (forwarded as $new)
+" "$tmp/m7.log"
 "$DUMP" "$inst/spool/incoming/$new" | grep -E '^(sender|recipient|named_attribute: dsn_orig_rcpt|regular_text: Delivered-To)' >"$tmp/fwd"
 check_text "forward: new queue file" "sender: sender@client.example.test
 named_attribute: dsn_orig_rcpt=rfc822;remote@mx.example.test
@@ -371,6 +387,10 @@ if [ "$ROOT" = 1 ]; then
     deliver m8
     check_text "alias list: result" "team@mx.example.test: status=0 dsn=2.0.0 action=delivered relay=local reason=delivered to maildir
 " "$tmp/m8.res"
+    local_lines "$qid" >"$tmp/m8.log"
+    check_text "alias list: one log line per member" "$qid: to=<$alice@mx.example.test>, orig_to=<team@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (delivered to maildir)
+$qid: to=<$bob@mx.example.test>, orig_to=<team@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (delivered to maildir)
+" "$tmp/m8.log"
     take_maildir "$bob" >/dev/null
     check_text "alias list: bob's copy" "Return-Path: <sender@client.example.test>
 X-Original-To: team@mx.example.test
@@ -408,6 +428,10 @@ Delivered-To: $alice+tag@mx.example.test
     deliver m11
     check_status ".forward: carol keeps a copy" 1 "$(ls "$inst/home/$carol/Maildir/new" | wc -l)"
     check_status ".forward: alice gets one" 1 "$(ls "$inst/home/$alice/Maildir/new" | wc -l)"
+    local_lines "$qid" >"$tmp/m11.log"
+    check_text ".forward: one log line per destination" "$qid: to=<$carol@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (delivered to maildir)
+$qid: to=<$alice@mx.example.test>, orig_to=<$carol@mx.example.test>, relay=local, delay=D, delays=D, dsn=2.0.0, status=sent (delivered to maildir)
+" "$tmp/m11.log"
     take_maildir "$alice" >/dev/null
     # A .forward file that is not the user's own is ignored.
     chown "$bob" "$inst/fwd/$carol.forward"
