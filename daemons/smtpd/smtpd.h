@@ -66,7 +66,8 @@ struct smtpd_state {
     char *namaddr; /* name[addr], for logs and client access replies */
     struct sockaddr_storage sa;
     socklen_t sa_len;
-    int local_client;    /* an address of this host: cleanup adds missing headers */
+    int local_client;    /* local_header_rewrite_clients matched (at MAIL): "local"
+                          * rewrite context, cleanup adds missing headers */
     const char *service; /* master.cf service name, for anvil */
     int anvil_exempt;    /* smtpd_client_event_limit_exceptions: -1 not yet known */
     int anvil_connected; /* anvil counts this connection: disconnect at the end */
@@ -185,6 +186,9 @@ int smtpd_check_rcpt(struct smtpd_state *state, const char *rcpt);
 int smtpd_check_data(struct smtpd_state *state);
 /* smtpd_end_of_data_restrictions, after the content and before cleanup's verdict. */
 int smtpd_check_eod(struct smtpd_state *state);
+/* local_header_rewrite_clients: sets state->local_client (the rewrite
+ * context cleanup gets); -1 with check_reply on a table error. */
+int smtpd_check_rewrite(struct smtpd_state *state);
 /* VRFY: 0 if the address may exist, -1 with check_reply. */
 int smtpd_check_vrfy(struct smtpd_state *state, const char *addr);
 

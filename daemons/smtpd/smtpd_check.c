@@ -341,6 +341,11 @@ static int smtpd_check_permit_mynetworks(struct check_ctx *ctx, const char *arg)
     return smtpd_check_mynetworks(ctx->state) ? CHECK_OK : CHECK_DUNNO;
 }
 
+int smtpd_check_own_addr(const struct smtpd_state *state)
+{
+    return check_resolver != NULL && resolve_addr_is_own(check_resolver, state->addr);
+}
+
 static int smtpd_check_permit_sasl(struct check_ctx *ctx, const char *arg)
 {
     /* True once lib/sasl exists and the client authenticated. */

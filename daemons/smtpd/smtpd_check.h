@@ -77,6 +77,9 @@ int smtpd_check_rhsbl_sender(struct check_ctx *ctx, const char *arg);
 int smtpd_check_rhsbl_helo(struct check_ctx *ctx, const char *arg);
 int smtpd_check_rhsbl_recipient(struct check_ctx *ctx, const char *arg);
 
+/* Is the client address one of this host's (inet_interfaces)? */
+int smtpd_check_own_addr(const struct smtpd_state *state);
+
 /* smtpd_check_nets.c */
 /* "192.0.2.0/24", "[::1]/128", "!10.0.0.1": 0, or -1 if not a network. */
 int smtpd_check_net_parse(const char *word, struct check_net *net);

@@ -159,6 +159,16 @@ static void smtpd_cmd_mail(struct smtpd_state *state)
         smtpd_reply(state, 501, "5.1.7", "Bad sender address syntax");
         return;
     }
+    /* Not an IP socket (-S on a pipe): a local submission, as Postfix's
+     * stand-alone mode; else local_header_rewrite_clients decides, per
+     * MAIL since AUTH may change the answer. */
+    if (state->sa_len == 0) {
+        state->local_client = 1;
+    } else if (smtpd_check_rewrite(state) < 0) {
+        smtp_addr_release(&addr);
+        smtpd_cmd_fail(state, SMTPD_STAT_MAIL, buf_str(&state->check_reply));
+        return;
+    }
     if (smtpd_check_mail(state, buf_str(&addr.internal)) < 0) {
         smtp_addr_release(&addr);
         smtpd_cmd_fail(state, SMTPD_STAT_MAIL, buf_str(&state->check_reply));

@@ -28,7 +28,6 @@
 #include "util/str.h"
 #include "util/stream.h"
 
-
 int smtpd_bare_lf_mode;
 
 /* The printable address of sa, IPv4-mapped IPv6 shown as IPv4. */
@@ -86,23 +85,6 @@ static void smtpd_peer_name(struct smtpd_state *state)
         state->name = mem_strdup("unknown");
 }
 
-/* A client on this host (loopback, or connected to its own address):
- * local_header_rewrite_clients' default permit_inet_interfaces. */
-static int smtpd_peer_is_local(const struct smtpd_state *state)
-{
-    struct sockaddr_storage me;
-    socklen_t me_len = sizeof(me);
-    char host[NI_MAXHOST];
-
-    if (str_prefix(state->addr, "127.") || strcmp(state->addr, "::1") == 0)
-        return 1;
-    if (getsockname(stream_fd(state->client), (struct sockaddr *)&me, &me_len) < 0 ||
-        getnameinfo((struct sockaddr *)&me, me_len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) !=
-            0)
-        return 0;
-    return strcmp(str_prefix(host, "::ffff:") ? host + 7 : host, state->addr) == 0;
-}
-
 static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
 {
     struct buf na = BUF_INIT;
@@ -138,7 +120,6 @@ static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
     if (var_smtpd_client_port_logging)
         buf_printf(&na, ":%s", state->port);
     state->namaddr = buf_steal(&na);
-    state->local_client = smtpd_peer_is_local(state);
     smtpd_where_set(state, "CONNECT");
 }
 
