@@ -111,6 +111,11 @@ struct smtpd_state {
     int bdat_error;      /* a BDAT chunk failed: discard until LAST */
     /* Restriction results (smtpd_check.c). */
     struct buf check_reply; /* one-line reply without CRLF */
+    /* smtpd_delay_reject = no: a defer_if_permit left pending by the client,
+     * HELO and sender lists at HELO/MAIL, applied at each RCPT (code 0: none). */
+    int early_defer_code;
+    char early_defer_dsn[16];
+    struct buf early_defer_text;
 };
 
 /* smtpd_main.c */

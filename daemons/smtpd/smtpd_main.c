@@ -95,6 +95,7 @@ static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
     buf_init(&state->out);
     buf_init(&state->line);
     buf_init(&state->check_reply);
+    buf_init(&state->early_defer_text);
     buf_init(&state->discard_reason);
     buf_init(&state->prepend);
     buf_init(&state->data_err);
@@ -140,6 +141,7 @@ static void smtpd_state_free(struct smtpd_state *state)
     buf_release(&state->out);
     buf_release(&state->line);
     buf_release(&state->check_reply);
+    buf_release(&state->early_defer_text);
     buf_release(&state->discard_reason);
     buf_release(&state->prepend);
     buf_release(&state->data_err);
