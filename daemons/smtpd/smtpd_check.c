@@ -69,6 +69,8 @@ static int smtpd_check_reply(struct check_ctx *ctx, int code, const char *dsn, c
     buf_printf(&state->check_reply, "%d %c%s %s", code, '0' + code / 100, dsn + 1, text);
     smtpd_log_reject(state, ctx->warn ? "reject_warning" : "reject", ctx->cmd,
                      buf_str(&state->check_reply), ctx->rcpt);
+    if (!ctx->warn)
+        state->reply_class = SMTPD_ERR_POLICY;
     return ctx->warn ? CHECK_DUNNO : CHECK_REJECT;
 }
 
@@ -154,8 +156,12 @@ int smtpd_check_tempfail(struct check_ctx *ctx, const char *action, int code, co
 /* "451 4.3.5 Server configuration error" for a restriction we cannot run. */
 static int smtpd_check_config_error(struct check_ctx *ctx, const char *why, const char *name)
 {
+    int result;
+
     msg_warn("%s: %s", why, name);
-    return smtpd_check_reject(ctx, 451, "4.3.5", "Server configuration error");
+    result = smtpd_check_reject(ctx, 451, "4.3.5", "Server configuration error");
+    ctx->state->reply_class = SMTPD_ERR_SOFTWARE;
+    return result;
 }
 
 int smtpd_check_temp_error(struct check_ctx *ctx, const char *key)
@@ -547,12 +553,18 @@ static int smtpd_check_invalid_helo(struct check_ctx *ctx, const char *arg)
  * (smtpd_main.c decides; before the greeting counts too). */
 static int smtpd_check_unauth_pipelining(struct check_ctx *ctx, const char *arg)
 {
+    int result;
+
     (void)arg;
     if (!ctx->state->ill_pipelining)
         return CHECK_DUNNO;
-    return smtpd_check_reject(ctx, 503, "5.5.0",
-                              "<%s>: %s rejected: Improper use of SMTP command pipelining",
-                              ctx->reply_key, ctx->reply_what);
+    result = smtpd_check_reject(ctx, 503, "5.5.0",
+                                "<%s>: %s rejected: Improper use of SMTP command pipelining",
+                                ctx->reply_key, ctx->reply_what);
+    /* notify_classes counts improper pipelining as a protocol error. */
+    if (result == CHECK_REJECT)
+        ctx->state->reply_class = SMTPD_ERR_PROTOCOL;
+    return result;
 }
 
 /* A bounce (null sender) has one recipient: more is a spammer's trick. */

@@ -128,6 +128,7 @@ static void smtpd_state_free(struct smtpd_state *state)
 {
     smtpd_transaction_reset(state);
     smtpd_data_free(state);
+    smtpd_chat_free(state);
     smtp_cmd_release(&state->cmd);
     smtp_mail_params_release(&state->mail_params);
     mem_free(state->name);
@@ -220,12 +221,14 @@ void smtpd_read_failed(struct smtpd_state *state)
 {
     if (stream_error(state->client) == STREAM_TIMEOUT) {
         msg_info("timeout after %s from %s", buf_str(&state->where), state->namaddr);
+        state->abort_reason = "timeout exceeded";
         stream_clear_error(state->client);
         buf_reset(&state->out);
         smtpd_reply(state, 421, "4.4.2", "%s Error: timeout exceeded", var_myhostname);
         (void)smtpd_reply_flush(state);
     } else {
         msg_info("lost connection after %s from %s", buf_str(&state->where), state->namaddr);
+        state->abort_reason = "lost connection";
     }
 }
 
@@ -241,6 +244,7 @@ static void smtpd_command_loop(struct smtpd_state *state)
          * in our buffer, so that a group is answered in one write. */
         if (stream_pending(state->client) == 0 && smtpd_reply_flush(state) < 0) {
             msg_info("lost connection after %s from %s", buf_str(&state->where), state->namaddr);
+            state->abort_reason = "lost connection";
             return;
         }
         len = stream_read_line(state->client, &state->line, (size_t)var_line_length_limit,
@@ -261,8 +265,10 @@ static void smtpd_command_loop(struct smtpd_state *state)
                 return;
             }
         }
+        smtpd_chat_in(state, buf_str(&state->line), (size_t)len);
         if (state->error_count >= var_smtpd_hard_error_limit) {
             msg_info("too many errors after %s from %s", buf_str(&state->where), state->namaddr);
+            state->abort_reason = "too many errors";
             smtpd_reply(state, 421, "4.7.0", "%s Error: too many errors", var_myhostname);
             state->quit = 1;
             break;
@@ -302,6 +308,7 @@ static void smtpd_service(struct stream *client, const char *service_name, char 
         (void)smtpd_reply_flush(&state);
     }
     smtpd_anvil_disconnect(&state);
+    smtpd_chat_notify(&state);
     smtpd_stats_format(&state, &stats);
     msg_info("disconnect from %s%s", state.namaddr, buf_str(&stats));
     buf_release(&stats);
