@@ -96,6 +96,10 @@ int smtpd_check_reject(struct check_ctx *ctx, int code, const char *dsn, const c
 
 static int smtpd_check_defer_record(struct check_ctx *ctx, struct check_defer *d, int code,
                                     const char *dsn, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static int smtpd_check_defer_record(struct check_ctx *ctx, struct check_defer *d, int code,
+                                    const char *dsn, const char *fmt, va_list ap)
 {
     struct buf text = BUF_INIT;
 
