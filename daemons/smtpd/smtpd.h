@@ -4,8 +4,9 @@
  * smtpd_cmd.c (one handler per verb), smtpd_data.c (DATA/BDAT and the
  * cleanup conversation), smtpd_check*.c (restriction evaluator, its
  * internals in smtpd_check.h; DNS-based rows in smtpd_check_dns.c),
- * smtpd_anvil.c (per-client limits through anvil) and smtpd_reply.c
- * (buffered replies, error accounting, log lines).
+ * smtpd_anvil.c (per-client limits through anvil), smtpd_reply.c
+ * (buffered replies, error accounting, log lines) and smtpd_chat.c (session
+ * transcript, postmaster notices).
  * Invariants: every reply goes through smtpd_reply(); "250 ... queued as"
  * is sent only after cleanup answered OK (its file is fsync'ed); no
  * handler parses protocol text itself (lib/smtp does).
