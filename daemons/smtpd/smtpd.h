@@ -4,8 +4,9 @@
  * smtpd_cmd.c (one handler per verb), smtpd_data.c (DATA/BDAT and the
  * cleanup conversation), smtpd_check*.c (restriction evaluator, its
  * internals in smtpd_check.h; DNS-based rows in smtpd_check_dns.c),
- * smtpd_anvil.c (per-client limits through anvil) and smtpd_reply.c
- * (buffered replies, error accounting, log lines).
+ * smtpd_anvil.c (per-client limits through anvil), smtpd_reply.c
+ * (buffered replies, error accounting, log lines) and smtpd_chat.c (session
+ * transcript, postmaster notices).
  * Invariants: every reply goes through smtpd_reply(); "250 ... queued as"
  * is sent only after cleanup answered OK (its file is fsync'ed); no
  * handler parses protocol text itself (lib/smtp does).
@@ -28,6 +29,12 @@
 #define SMTPD_PIPE_LOG_MAX 100
 
 struct stream;
+
+/* Error classes of a session, for notify_classes (smtpd_chat.c). */
+#define SMTPD_ERR_PROTOCOL (1 << 0) /* syntax, unknown command, bad sequence ... */
+#define SMTPD_ERR_POLICY   (1 << 1) /* a restriction or an anvil limit rejected */
+#define SMTPD_ERR_RESOURCE (1 << 2) /* queue file write error, cleanup unavailable */
+#define SMTPD_ERR_SOFTWARE (1 << 3) /* internal or configuration error */
 
 /* Per-verb counters for the "disconnect from ... ehlo=1 mail=1/2" line,
  * in Postfix's order. */
@@ -66,7 +73,8 @@ struct smtpd_state {
     char *namaddr; /* name[addr], for logs and client access replies */
     struct sockaddr_storage sa;
     socklen_t sa_len;
-    int local_client;    /* an address of this host: cleanup adds missing headers */
+    int local_client;    /* local_header_rewrite_clients matched (at MAIL): "local"
+                          * rewrite context, cleanup adds missing headers */
     const char *service; /* master.cf service name, for anvil */
     int anvil_exempt;    /* smtpd_client_event_limit_exceptions: -1 not yet known */
     int anvil_connected; /* anvil counts this connection: disconnect at the end */
@@ -82,7 +90,14 @@ struct smtpd_state {
     int stats_total[SMTPD_STAT_COUNT];
     int ill_pipelining; /* talked ahead where it may not: reject_unauth_pipelining */
     int quit;           /* end the session after this reply */
-    struct buf out;     /* replies not yet written */
+    /* Transcript for the postmaster notice (smtpd_chat.c). */
+    char **history; /* "In:  EHLO x", "Out: 250 ..." */
+    size_t history_count;
+    size_t history_cap;
+    int error_mask;           /* SMTPD_ERR_* seen in this session */
+    int reply_class;          /* SMTPD_ERR_* of the next 4xx/5xx reply; 0: by its text */
+    const char *abort_reason; /* "lost connection" ...: the session did not end with QUIT */
+    struct buf out;           /* replies not yet written */
     struct buf line;
     struct smtp_cmd cmd;
     /* Transaction. */
@@ -110,6 +125,11 @@ struct smtpd_state {
     int bdat_error;      /* a BDAT chunk failed: discard until LAST */
     /* Restriction results (smtpd_check.c). */
     struct buf check_reply; /* one-line reply without CRLF */
+    /* smtpd_delay_reject = no: a defer_if_permit left pending by the client,
+     * HELO and sender lists at HELO/MAIL, applied at each RCPT (code 0: none). */
+    int early_defer_code;
+    char early_defer_dsn[16];
+    struct buf early_defer_text;
 };
 
 /* smtpd_main.c */
@@ -145,6 +165,20 @@ const char *smtpd_queue_id(const struct smtpd_state *state);
 void smtpd_log_reject(const struct smtpd_state *state, const char *action, const char *cmd,
                       const char *reply, const char *rcpt);
 
+/* smtpd_chat.c: the session transcript and the postmaster notice. */
+/* One command line as the client sent it (the AUTH argument masked). */
+void smtpd_chat_in(struct smtpd_state *state, const char *line, size_t len);
+/* For lib/sasl: a SASL response line, recorded only as a mask. */
+void smtpd_chat_in_secret(struct smtpd_state *state);
+/* Reply lines (CRLF-terminated text) as buffered for the client. */
+void smtpd_chat_out(struct smtpd_state *state, const char *text, size_t len);
+/* At HELO/EHLO, RSET and the end of a message: clears the history when it
+ * holds more than smtpd_history_flush_threshold lines. */
+void smtpd_chat_reset(struct smtpd_state *state);
+/* At the end of the session: the notice, when notify_classes asks for it. */
+void smtpd_chat_notify(struct smtpd_state *state);
+void smtpd_chat_free(struct smtpd_state *state);
+
 /* smtpd_cmd.c: the command handlers; each answers its command. */
 void smtpd_cmd_dispatch(struct smtpd_state *state);
 /* Ends the transaction: drops the recipients and abandons cleanup. */
@@ -154,6 +188,8 @@ void smtpd_transaction_reset(struct smtpd_state *state);
 /* Opens cleanup and sends the envelope (at the first accepted RCPT, or at
  * MAIL with smtpd_delay_open_until_valid_rcpt = no). 0 or -1 with a reply sent. */
 int smtpd_data_open(struct smtpd_state *state);
+/* A connection to cleanup (public/, else private/); NULL with err. */
+struct cleanup_client *smtpd_data_connect(struct buf *err);
 /* Sends one accepted recipient to cleanup. 0 or -1 (reply not yet sent). */
 int smtpd_data_add_rcpt(struct smtpd_state *state, const struct smtpd_rcpt *rcpt);
 void smtpd_data_cmd(struct smtpd_state *state);
@@ -185,6 +221,9 @@ int smtpd_check_rcpt(struct smtpd_state *state, const char *rcpt);
 int smtpd_check_data(struct smtpd_state *state);
 /* smtpd_end_of_data_restrictions, after the content and before cleanup's verdict. */
 int smtpd_check_eod(struct smtpd_state *state);
+/* local_header_rewrite_clients: sets state->local_client (the rewrite
+ * context cleanup gets); -1 with check_reply on a table error. */
+int smtpd_check_rewrite(struct smtpd_state *state);
 /* VRFY: 0 if the address may exist, -1 with check_reply. */
 int smtpd_check_vrfy(struct smtpd_state *state, const char *addr);
 

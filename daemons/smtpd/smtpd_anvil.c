@@ -66,6 +66,7 @@ static int smtpd_anvil_verdict(struct smtpd_state *state, enum anvil_event event
 
     smtpd_anvil_peer(state, &peer);
     if (anvil_policy_check(smtpd_anvil_policy, event, counts, &peer, &reply, &log)) {
+        state->reply_class = SMTPD_ERR_POLICY;
         smtpd_reply_line(state, buf_str(&reply));
         msg_warn("%s", buf_str(&log));
         result = -1;

@@ -13,8 +13,13 @@
  * at RCPT time, before the relay and recipient lists. Routing decisions
  * come from lib/mail/resolve (never re-implemented here). A lookup-table
  * failure is a 4xx, never a permit. The DNS-based rows live in
- * smtpd_check_dns.c. Not here yet: tables and /file names inside
- * mynetworks-style lists (warned about and skipped), defer_if_permit.
+ * smtpd_check_dns.c. defer_if_permit / defer_if_reject (the elements, and
+ * the *_tempfail_action default) are pending deferrals of one evaluation:
+ * a defer_if_permit gives its 4xx only when the evaluation would end in
+ * an explicit or implicit permit (at the end of RCPT, DATA or
+ * END-OF-MESSAGE; with smtpd_delay_reject = no, one left by the HELO/MAIL
+ * lists waits for RCPT); a defer_if_reject turns a later 5xx into its
+ * 4xx. A later explicit reject keeps its own reply.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -51,33 +56,116 @@ static struct resolver *check_resolver;
 static struct htable *check_classes; /* name -> struct check_list * */
 static struct htable *check_dicts;   /* spec -> struct dict *, opened once per process */
 
-/* The reply and the log line of a rejecting restriction. */
-int smtpd_check_reject(struct check_ctx *ctx, int code, const char *dsn, const char *fmt, ...)
+/* Sets check_reply and logs it; a warning under warn_if_reject. */
+static int smtpd_check_reply(struct check_ctx *ctx, int code, const char *dsn, const char *text)
 {
     struct smtpd_state *state = ctx->state;
-    struct buf text = BUF_INIT;
-    va_list ap;
 
-    va_start(ap, fmt);
-    buf_vprintf(&text, fmt, ap);
-    va_end(ap);
     /* A code outside 4xx/5xx (a bad *_reject_code) is a configuration
      * error: never let it turn into an accept. */
     if (code < 400 || code > 599)
         code = 451;
     buf_reset(&state->check_reply);
-    buf_printf(&state->check_reply, "%d %c%s %s", code, '0' + code / 100, dsn + 1, buf_str(&text));
+    buf_printf(&state->check_reply, "%d %c%s %s", code, '0' + code / 100, dsn + 1, text);
     smtpd_log_reject(state, ctx->warn ? "reject_warning" : "reject", ctx->cmd,
                      buf_str(&state->check_reply), ctx->rcpt);
-    buf_release(&text);
+    if (!ctx->warn)
+        state->reply_class = SMTPD_ERR_POLICY;
     return ctx->warn ? CHECK_DUNNO : CHECK_REJECT;
+}
+
+/* The reply and the log line of a rejecting restriction. */
+int smtpd_check_reject(struct check_ctx *ctx, int code, const char *dsn, const char *fmt, ...)
+{
+    const struct check_defer *d = &ctx->defer_if_reject;
+    struct buf text = BUF_INIT;
+    va_list ap;
+    int result;
+
+    va_start(ap, fmt);
+    buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    /* defer_if_reject pending: a permanent reject becomes that deferral. */
+    if (!ctx->warn && d->code && code >= 500)
+        result = smtpd_check_reply(ctx, d->code, d->dsn, buf_str(&d->text));
+    else
+        result = smtpd_check_reply(ctx, code, dsn, buf_str(&text));
+    buf_release(&text);
+    return result;
+}
+
+static int smtpd_check_defer_record(struct check_ctx *ctx, struct check_defer *d, int code,
+                                    const char *dsn, const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+static int smtpd_check_defer_record(struct check_ctx *ctx, struct check_defer *d, int code,
+                                    const char *dsn, const char *fmt, va_list ap)
+{
+    struct buf text = BUF_INIT;
+
+    buf_vprintf(&text, fmt, ap);
+    if (ctx->warn) {
+        (void)smtpd_check_reply(ctx, code, dsn, buf_str(&text));
+    } else if (d->code == 0) {
+        d->code = code;
+        snprintf(d->dsn, sizeof(d->dsn), "%s", dsn);
+        buf_set(&d->text, buf_str(&text));
+    }
+    buf_release(&text);
+    return CHECK_DUNNO;
+}
+
+int smtpd_check_defer_if_permit(struct check_ctx *ctx, int code, const char *dsn, const char *fmt,
+                                ...)
+{
+    va_list ap;
+    int result;
+
+    va_start(ap, fmt);
+    result = smtpd_check_defer_record(ctx, &ctx->defer_if_permit, code, dsn, fmt, ap);
+    va_end(ap);
+    return result;
+}
+
+int smtpd_check_defer_if_reject(struct check_ctx *ctx, int code, const char *dsn, const char *fmt,
+                                ...)
+{
+    va_list ap;
+    int result;
+
+    va_start(ap, fmt);
+    result = smtpd_check_defer_record(ctx, &ctx->defer_if_reject, code, dsn, fmt, ap);
+    va_end(ap);
+    return result;
+}
+
+int smtpd_check_tempfail(struct check_ctx *ctx, const char *action, int code, const char *dsn,
+                         const char *fmt, ...)
+{
+    struct buf text = BUF_INIT;
+    va_list ap;
+    int result = CHECK_DUNNO;
+
+    va_start(ap, fmt);
+    buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    if (strcasecmp(action, "defer") == 0)
+        result = smtpd_check_reject(ctx, code, dsn, "%s", buf_str(&text));
+    else if (strcasecmp(action, "defer_if_permit") == 0)
+        result = smtpd_check_defer_if_permit(ctx, code, dsn, "%s", buf_str(&text));
+    buf_release(&text);
+    return result;
 }
 
 /* "451 4.3.5 Server configuration error" for a restriction we cannot run. */
 static int smtpd_check_config_error(struct check_ctx *ctx, const char *why, const char *name)
 {
+    int result;
+
     msg_warn("%s: %s", why, name);
-    return smtpd_check_reject(ctx, 451, "4.3.5", "Server configuration error");
+    result = smtpd_check_reject(ctx, 451, "4.3.5", "Server configuration error");
+    ctx->state->reply_class = SMTPD_ERR_SOFTWARE;
+    return result;
 }
 
 int smtpd_check_temp_error(struct check_ctx *ctx, const char *key)
@@ -328,6 +416,22 @@ static int smtpd_check_defer_all(struct check_ctx *ctx, const char *arg)
                               ctx->reply_key, ctx->reply_what);
 }
 
+static int smtpd_check_defer_if_permit_elem(struct check_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    return smtpd_check_defer_if_permit(ctx, 450, "4.7.0",
+                                       "<%s>: %s rejected: defer_if_permit requested",
+                                       ctx->reply_key, ctx->reply_what);
+}
+
+static int smtpd_check_defer_if_reject_elem(struct check_ctx *ctx, const char *arg)
+{
+    (void)arg;
+    return smtpd_check_defer_if_reject(ctx, 450, "4.7.0",
+                                       "<%s>: %s rejected: defer_if_reject requested",
+                                       ctx->reply_key, ctx->reply_what);
+}
+
 static int smtpd_check_warn_if_reject(struct check_ctx *ctx, const char *arg)
 {
     (void)arg;
@@ -339,6 +443,11 @@ static int smtpd_check_permit_mynetworks(struct check_ctx *ctx, const char *arg)
 {
     (void)arg;
     return smtpd_check_mynetworks(ctx->state) ? CHECK_OK : CHECK_DUNNO;
+}
+
+int smtpd_check_own_addr(const struct smtpd_state *state)
+{
+    return check_resolver != NULL && resolve_addr_is_own(check_resolver, state->addr);
 }
 
 static int smtpd_check_permit_sasl(struct check_ctx *ctx, const char *arg)
@@ -448,12 +557,18 @@ static int smtpd_check_invalid_helo(struct check_ctx *ctx, const char *arg)
  * (smtpd_main.c decides; before the greeting counts too). */
 static int smtpd_check_unauth_pipelining(struct check_ctx *ctx, const char *arg)
 {
+    int result;
+
     (void)arg;
     if (!ctx->state->ill_pipelining)
         return CHECK_DUNNO;
-    return smtpd_check_reject(ctx, 503, "5.5.0",
-                              "<%s>: %s rejected: Improper use of SMTP command pipelining",
-                              ctx->reply_key, ctx->reply_what);
+    result = smtpd_check_reject(ctx, 503, "5.5.0",
+                                "<%s>: %s rejected: Improper use of SMTP command pipelining",
+                                ctx->reply_key, ctx->reply_what);
+    /* notify_classes counts improper pipelining as a protocol error. */
+    if (result == CHECK_REJECT)
+        ctx->state->reply_class = SMTPD_ERR_PROTOCOL;
+    return result;
 }
 
 /* A bounce (null sender) has one recipient: more is a spammer's trick. */
@@ -478,6 +593,8 @@ static const struct check_entry smtpd_check_table[] = {
     {"reject", 0, smtpd_check_reject_all},
     {"defer", 0, smtpd_check_defer_all},
     {"warn_if_reject", 0, smtpd_check_warn_if_reject},
+    {"defer_if_permit", 0, smtpd_check_defer_if_permit_elem},
+    {"defer_if_reject", 0, smtpd_check_defer_if_reject_elem},
     {"permit_mynetworks", 0, smtpd_check_permit_mynetworks},
     {"permit_sasl_authenticated", 0, smtpd_check_permit_sasl},
     {"reject_unauth_destination", 0, smtpd_check_reject_unauth_dest},
@@ -613,6 +730,33 @@ static void smtpd_check_ctx_init(struct check_ctx *ctx, struct smtpd_state *stat
     ctx->cmd = cmd;
     ctx->sender = state->sender;
     ctx->helo = state->helo_name;
+    buf_init(&ctx->defer_if_permit.text);
+    buf_init(&ctx->defer_if_reject.text);
+}
+
+static void smtpd_check_ctx_done(struct check_ctx *ctx)
+{
+    buf_release(&ctx->defer_if_permit.text);
+    buf_release(&ctx->defer_if_reject.text);
+}
+
+/*
+ * The end of an evaluation that did not reject: a pending defer_if_permit
+ * now gives its 4xx (logged as Postfix does, "reject: RCPT from ..."), as
+ * the evaluation would otherwise permit. Returns 0 or -1. The context is
+ * released either way.
+ */
+static int smtpd_check_finish(struct check_ctx *ctx, int status)
+{
+    const struct check_defer *d = &ctx->defer_if_permit;
+
+    if (status == 0 && d->code) {
+        ctx->warn = 0;
+        (void)smtpd_check_reply(ctx, d->code, d->dsn, buf_str(&d->text));
+        status = -1;
+    }
+    smtpd_check_ctx_done(ctx);
+    return status;
 }
 
 /* One list; OK ends only that list (Postfix: each list is evaluated on
@@ -642,6 +786,26 @@ static int smtpd_check_early(struct check_ctx *ctx, int helo, int sender)
     return 0;
 }
 
+/*
+ * smtpd_delay_reject = no: the client, HELO and sender lists run at HELO or
+ * MAIL, where only a reject ends the command; a defer_if_permit they leave
+ * pending is kept in the session and applied at RCPT, where the recipient
+ * lists give the final verdict (Postfix's order). Each HELO/MAIL
+ * evaluation replaces what an earlier one kept.
+ */
+static int smtpd_check_early_alone(struct check_ctx *ctx, int sender)
+{
+    struct smtpd_state *state = ctx->state;
+    const struct check_defer *d = &ctx->defer_if_permit;
+    int status = smtpd_check_early(ctx, 1, sender);
+
+    state->early_defer_code = status == 0 ? d->code : 0;
+    snprintf(state->early_defer_dsn, sizeof(state->early_defer_dsn), "%s", d->dsn);
+    buf_set(&state->early_defer_text, buf_str(&d->text));
+    smtpd_check_ctx_done(ctx);
+    return status;
+}
+
 int smtpd_check_helo(struct smtpd_state *state, const char *helo)
 {
     struct check_ctx ctx;
@@ -650,7 +814,7 @@ int smtpd_check_helo(struct smtpd_state *state, const char *helo)
         return 0;
     smtpd_check_ctx_init(&ctx, state, "HELO");
     ctx.helo = helo;
-    return smtpd_check_early(&ctx, 1, 0);
+    return smtpd_check_early_alone(&ctx, 0);
 }
 
 int smtpd_check_mail(struct smtpd_state *state, const char *sender)
@@ -661,7 +825,41 @@ int smtpd_check_mail(struct smtpd_state *state, const char *sender)
         return 0;
     smtpd_check_ctx_init(&ctx, state, "MAIL");
     ctx.sender = sender;
-    return smtpd_check_early(&ctx, 1, 1);
+    return smtpd_check_early_alone(&ctx, 1);
+}
+
+static int smtpd_check_rcpt_lists(struct check_ctx *ctx, const char *rcpt)
+{
+    struct smtpd_state *state = ctx->state;
+
+    /* smtpd_delay_reject: client, HELO and sender verdicts are given here;
+     * without it, their pending deferral is carried over from MAIL. */
+    if (var_smtpd_delay_reject) {
+        if (smtpd_check_early(ctx, 1, 1) < 0)
+            return -1;
+    } else if (state->early_defer_code) {
+        ctx->defer_if_permit.code = state->early_defer_code;
+        snprintf(ctx->defer_if_permit.dsn, sizeof(ctx->defer_if_permit.dsn), "%s",
+                 state->early_defer_dsn);
+        buf_set(&ctx->defer_if_permit.text, buf_str(&state->early_defer_text));
+    }
+    if (var_smtpd_relay_before_recipient_restrictions) {
+        if (smtpd_check_stage(ctx, &check_relay_list, "Recipient address", rcpt) < 0 ||
+            smtpd_check_stage(ctx, &check_rcpt_list, "Recipient address", rcpt) < 0)
+            return -1;
+    } else {
+        if (smtpd_check_stage(ctx, &check_rcpt_list, "Recipient address", rcpt) < 0 ||
+            smtpd_check_stage(ctx, &check_relay_list, "Recipient address", rcpt) < 0)
+            return -1;
+    }
+    /* smtpd_reject_unlisted_recipient applies even after a permit. */
+    if (var_smtpd_reject_unlisted_recipient &&
+        smtpd_check_unlisted(ctx, rcpt, "Recipient address") == CHECK_REJECT)
+        return -1;
+    if (var_smtpd_reject_unlisted_sender && state->sender &&
+        smtpd_check_unlisted(ctx, state->sender, "Sender address") == CHECK_REJECT)
+        return -1;
+    return 0;
 }
 
 int smtpd_check_rcpt(struct smtpd_state *state, const char *rcpt)
@@ -670,26 +868,7 @@ int smtpd_check_rcpt(struct smtpd_state *state, const char *rcpt)
 
     smtpd_check_ctx_init(&ctx, state, "RCPT");
     ctx.rcpt = rcpt;
-    /* smtpd_delay_reject: client, HELO and sender verdicts are given here. */
-    if (var_smtpd_delay_reject && smtpd_check_early(&ctx, 1, 1) < 0)
-        return -1;
-    if (var_smtpd_relay_before_recipient_restrictions) {
-        if (smtpd_check_stage(&ctx, &check_relay_list, "Recipient address", rcpt) < 0 ||
-            smtpd_check_stage(&ctx, &check_rcpt_list, "Recipient address", rcpt) < 0)
-            return -1;
-    } else {
-        if (smtpd_check_stage(&ctx, &check_rcpt_list, "Recipient address", rcpt) < 0 ||
-            smtpd_check_stage(&ctx, &check_relay_list, "Recipient address", rcpt) < 0)
-            return -1;
-    }
-    /* smtpd_reject_unlisted_recipient applies even after a permit. */
-    if (var_smtpd_reject_unlisted_recipient &&
-        smtpd_check_unlisted(&ctx, rcpt, "Recipient address") == CHECK_REJECT)
-        return -1;
-    if (var_smtpd_reject_unlisted_sender && state->sender &&
-        smtpd_check_unlisted(&ctx, state->sender, "Sender address") == CHECK_REJECT)
-        return -1;
-    return 0;
+    return smtpd_check_finish(&ctx, smtpd_check_rcpt_lists(&ctx, rcpt));
 }
 
 int smtpd_check_data(struct smtpd_state *state)
@@ -698,7 +877,8 @@ int smtpd_check_data(struct smtpd_state *state)
 
     smtpd_check_ctx_init(&ctx, state, "DATA");
     ctx.rcpt = state->rcpt_count ? state->rcpt[0].address : NULL;
-    return smtpd_check_stage(&ctx, &check_data_list, "Data command", "DATA");
+    return smtpd_check_finish(&ctx,
+                              smtpd_check_stage(&ctx, &check_data_list, "Data command", "DATA"));
 }
 
 int smtpd_check_eod(struct smtpd_state *state)
@@ -707,16 +887,18 @@ int smtpd_check_eod(struct smtpd_state *state)
 
     smtpd_check_ctx_init(&ctx, state, "END-OF-MESSAGE");
     ctx.rcpt = state->rcpt_count ? state->rcpt[0].address : NULL;
-    return smtpd_check_stage(&ctx, &check_eod_list, "End-of-data", "END-OF-MESSAGE");
+    return smtpd_check_finish(
+        &ctx, smtpd_check_stage(&ctx, &check_eod_list, "End-of-data", "END-OF-MESSAGE"));
 }
 
 int smtpd_check_vrfy(struct smtpd_state *state, const char *addr)
 {
     struct check_ctx ctx;
+    int status;
 
     smtpd_check_ctx_init(&ctx, state, "VRFY");
     ctx.rcpt = addr;
-    if (smtpd_check_unlisted(&ctx, addr, "Recipient address") == CHECK_REJECT)
-        return -1;
-    return 0;
+    status = smtpd_check_unlisted(&ctx, addr, "Recipient address") == CHECK_REJECT ? -1 : 0;
+    smtpd_check_ctx_done(&ctx);
+    return status;
 }

@@ -8,10 +8,10 @@
  *
  * Rows of smtpd_check.c's table; lookups go through lib/dns (three-way
  * results): "not found" rejects, "try again" follows the *_tempfail_action
- * (defer now: no defer_if_permit bookkeeping yet) for domains and HELO
- * names, while a DNSBL that cannot be reached never rejects (it only
- * warns). Never trusts DNS data in a reply unescaped: the TXT text goes
- * through smtpd_reply_line(), which refuses control characters.
+ * for domains and HELO names ("defer": 450 now; "defer_if_permit", the
+ * default: a pending deferral, see smtpd_check.c), while a DNSBL that
+ * cannot be reached never rejects (it only warns). Never trusts DNS data in a reply unescaped: the
+ * TXT text goes through smtpd_reply_line(), which refuses control characters.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -59,16 +59,6 @@ static enum dns_status smtpd_dns_exists(const char *name, const int *types, size
     return result;
 }
 
-/* *_tempfail_action: defer (also for defer_if_permit, which this evaluator
- * approximates by deferring at once), or go on for anything else. */
-static int smtpd_dns_tempfail(struct check_ctx *ctx, const char *action, const char *dsn,
-                              const char *key, const char *what, const char *problem)
-{
-    if (strcasecmp(action, "defer") != 0 && strcasecmp(action, "defer_if_permit") != 0)
-        return CHECK_DUNNO;
-    return smtpd_check_reject(ctx, 450, dsn, "<%s>: %s rejected: %s", key, what, problem);
-}
-
 static int smtpd_dns_domain(struct check_ctx *ctx, const char *addr, int sender)
 {
     static const int types[] = {DNS_T_MX, DNS_T_A, DNS_T_AAAA};
@@ -93,8 +83,8 @@ static int smtpd_dns_domain(struct check_ctx *ctx, const char *addr, int sender)
     if (st == DNS_OK)
         return CHECK_DUNNO;
     if (st == DNS_RETRY)
-        return smtpd_dns_tempfail(ctx, var_unknown_address_tempfail_action, dsn, addr, what,
-                                  "Domain not found");
+        return smtpd_check_tempfail(ctx, var_unknown_address_tempfail_action, 450, dsn,
+                                    "<%s>: %s rejected: Domain not found", addr, what);
     return smtpd_check_reject(ctx, var_unknown_address_reject_code, dsn,
                               "<%s>: %s rejected: Domain not found", addr, what);
 }
@@ -124,8 +114,8 @@ int smtpd_check_unknown_helo(struct check_ctx *ctx, const char *arg)
     if (st == DNS_OK)
         return CHECK_DUNNO;
     if (st == DNS_RETRY)
-        return smtpd_dns_tempfail(ctx, var_unknown_helo_hostname_tempfail_action, "4.7.1",
-                                  ctx->helo, "Helo command", "Host not found");
+        return smtpd_check_tempfail(ctx, var_unknown_helo_hostname_tempfail_action, 450, "4.7.1",
+                                    "<%s>: Helo command rejected: Host not found", ctx->helo);
     return smtpd_check_reject(ctx, var_unknown_hostname_reject_code, "4.7.1",
                               "<%s>: Helo command rejected: Host not found", ctx->helo);
 }

@@ -5,7 +5,8 @@
  * wins), and smtpd_check_net_parse() for HELO address literals.
  * Called with the client's printable address. A list that does not parse
  * matches nobody (mynetworks: fatal at start), which can only make
- * permit_mynetworks permit less, never more.
+ * permit_mynetworks permit less, never more. Also local_header_rewrite_clients
+ * (smtpd_check_rewrite): which clients get local-style header rewriting.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -115,4 +116,66 @@ void smtpd_check_nets_init(void)
     net_list_free(list);
     (void)smtpd_check_net_list(var_mynetworks, "mynetworks");
     buf_release(&err);
+}
+
+/*
+ * local_header_rewrite_clients, as Postfix evaluates it: the first element
+ * that matches makes the client "local". A bare "type:table" (e.g.
+ * static:all) stands for check_address_map with that table; any value
+ * found for the client address matches. Unknown words are warned about
+ * and skipped. A table error is a temporary failure (-1, check_reply set),
+ * never a guess either way.
+ */
+int smtpd_check_rewrite(struct smtpd_state *state)
+{
+    char *copy = mem_strdup(var_local_header_rewrite_clients), *cursor = copy, *word;
+    const char *value;
+    int local = 0, result = 0, temp;
+
+    while (!local && result == 0 && (word = str_token_list(&cursor)) != NULL) {
+        const char *table = NULL;
+        struct dict *d;
+        int st;
+
+        if (strcasecmp(word, "permit_inet_interfaces") == 0) {
+            local = smtpd_check_own_addr(state);
+        } else if (strcasecmp(word, "permit_mynetworks") == 0) {
+            local = smtpd_check_mynetworks(state);
+        } else if (strcasecmp(word, "permit_sasl_authenticated") == 0 ||
+                   strcasecmp(word, "permit_tls_clientcerts") == 0 ||
+                   strcasecmp(word, "permit_tls_all_clientcerts") == 0) {
+            /* False until lib/sasl and lib/tls exist: no client has
+             * authenticated or shown a certificate. */
+            local = 0;
+        } else if (strcasecmp(word, "check_address_map") == 0) {
+            if ((table = str_token_list(&cursor)) == NULL)
+                msg_warn("local_header_rewrite_clients: check_address_map needs a table");
+        } else if (strchr(word, ':') != NULL) {
+            table = word;
+        } else {
+            msg_warn("parameter local_header_rewrite_clients: invalid request: %s", word);
+        }
+        if (table == NULL)
+            continue;
+        d = smtpd_check_dict(table, &temp);
+        if (d == NULL) {
+            if (temp)
+                result = -1;
+            continue;
+        }
+        st = dict_lookup(d, state->addr, &value);
+        if (st == DICT_FOUND)
+            local = 1;
+        else if (st == DICT_ERROR)
+            result = -1;
+        if (result < 0)
+            msg_warn("local_header_rewrite_clients: %s: lookup error for %s", table, state->addr);
+    }
+    mem_free(copy);
+    if (result < 0) {
+        buf_set(&state->check_reply, "451 4.3.0 Temporary lookup failure");
+        return -1;
+    }
+    state->local_client = local;
+    return 0;
 }

@@ -76,6 +76,7 @@ static void smtpd_cmd_helo(struct smtpd_state *state, int esmtp)
     enum smtpd_stat which = esmtp ? SMTPD_STAT_EHLO : SMTPD_STAT_HELO;
     struct buf reply = BUF_INIT;
     struct smtp_ehlo_opts opts;
+    size_t before;
 
     if (smtp_cmd_check_args(&state->cmd, &reply) < 0) {
         smtpd_cmd_fail(state, which, buf_str(&reply));
@@ -89,6 +90,7 @@ static void smtpd_cmd_helo(struct smtpd_state *state, int esmtp)
     }
     /* RFC 5321 4.1.4: a new EHLO/HELO ends any transaction. */
     smtpd_transaction_reset(state);
+    smtpd_chat_reset(state);
     mem_free(state->helo_name);
     state->helo_name = smtpd_cmd_clean_name(state->cmd.rest);
     smtpd_stat(state, which, 1);
@@ -106,7 +108,9 @@ static void smtpd_cmd_helo(struct smtpd_state *state, int esmtp)
     opts.smtputf8_enable = var_smtputf8_enable;
     opts.discard = smtp_ehlo_discard_mask(var_smtpd_discard_ehlo_keywords);
     /* STARTTLS and AUTH join opts.offer once lib/tls and lib/sasl exist. */
+    before = buf_len(&state->out);
     state->ehlo_offered = smtp_ehlo_build(&state->out, &opts);
+    smtpd_chat_out(state, buf_str(&state->out) + before, buf_len(&state->out) - before);
     state->enhanced = (state->ehlo_offered & SMTP_EHLO_ENHANCEDSTATUSCODES) != 0;
     buf_release(&reply);
 }
@@ -157,6 +161,16 @@ static void smtpd_cmd_mail(struct smtpd_state *state)
         smtp_addr_release(&addr);
         smtpd_stat(state, SMTPD_STAT_MAIL, 0);
         smtpd_reply(state, 501, "5.1.7", "Bad sender address syntax");
+        return;
+    }
+    /* Not an IP socket (-S on a pipe): a local submission, as Postfix's
+     * stand-alone mode; else local_header_rewrite_clients decides, per
+     * MAIL since AUTH may change the answer. */
+    if (state->sa_len == 0) {
+        state->local_client = 1;
+    } else if (smtpd_check_rewrite(state) < 0) {
+        smtp_addr_release(&addr);
+        smtpd_cmd_fail(state, SMTPD_STAT_MAIL, buf_str(&state->check_reply));
         return;
     }
     if (smtpd_check_mail(state, buf_str(&addr.internal)) < 0) {
@@ -396,6 +410,7 @@ void smtpd_cmd_dispatch(struct smtpd_state *state)
             break;
         }
         smtpd_transaction_reset(state);
+        smtpd_chat_reset(state);
         smtpd_stat(state, SMTPD_STAT_RSET, 1);
         smtpd_reply(state, 250, "2.0.0", "Ok");
         break;

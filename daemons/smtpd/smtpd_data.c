@@ -39,7 +39,7 @@ static void smtpd_env_attr(struct cleanup_envelope *env, const char *name, const
 }
 
 /* The cleanup socket: public/cleanup (the usual master.cf entry), else private/. */
-static struct cleanup_client *smtpd_cleanup_connect(struct buf *err)
+struct cleanup_client *smtpd_data_connect(struct buf *err)
 {
     struct cleanup_client *client;
     struct buf path = BUF_INIT;
@@ -61,7 +61,7 @@ int smtpd_data_open(struct smtpd_state *state)
     const char *encoding = "";
 
     buf_reset(&state->data_err);
-    state->cleanup = smtpd_cleanup_connect(&state->data_err);
+    state->cleanup = smtpd_data_connect(&state->data_err);
     if (state->cleanup == NULL) {
         msg_warn("connect to cleanup service: %s", buf_str(&state->data_err));
         smtpd_reply(state, 451, "4.3.0", "Error: queue file write error");
@@ -190,6 +190,8 @@ static void smtpd_data_cleanup_reply(struct smtpd_state *state, int status, cons
     if (status & CLEANUP_STAT_CONT || status & CLEANUP_STAT_DEFER) {
         int code = (status & CLEANUP_STAT_CONT) ? 550 : 451;
 
+        state->reply_class = (status & CLEANUP_STAT_CONT) ? SMTPD_ERR_POLICY : SMTPD_ERR_RESOURCE;
+
         /* cleanup's reason is "X.Y.Z text": keep its code when it fits. */
         if (sscanf(reason, "%15[0-9.]%n", dsn, &n) == 1 && reason[n] == ' ' &&
             smtp_reply_dsn_valid(dsn, code)) {
@@ -262,6 +264,7 @@ static int smtpd_data_finish(struct smtpd_state *state, const char *what)
     buf_release(&reply);
     buf_release(&reason);
     smtpd_transaction_reset(state);
+    smtpd_chat_reset(state);
     smtpd_where_set(state, "END-OF-MESSAGE");
     return queued;
 }

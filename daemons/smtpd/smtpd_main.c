@@ -28,7 +28,6 @@
 #include "util/str.h"
 #include "util/stream.h"
 
-
 int smtpd_bare_lf_mode;
 
 /* The printable address of sa, IPv4-mapped IPv6 shown as IPv4. */
@@ -86,23 +85,6 @@ static void smtpd_peer_name(struct smtpd_state *state)
         state->name = mem_strdup("unknown");
 }
 
-/* A client on this host (loopback, or connected to its own address):
- * local_header_rewrite_clients' default permit_inet_interfaces. */
-static int smtpd_peer_is_local(const struct smtpd_state *state)
-{
-    struct sockaddr_storage me;
-    socklen_t me_len = sizeof(me);
-    char host[NI_MAXHOST];
-
-    if (str_prefix(state->addr, "127.") || strcmp(state->addr, "::1") == 0)
-        return 1;
-    if (getsockname(stream_fd(state->client), (struct sockaddr *)&me, &me_len) < 0 ||
-        getnameinfo((struct sockaddr *)&me, me_len, host, sizeof(host), NULL, 0, NI_NUMERICHOST) !=
-            0)
-        return 0;
-    return strcmp(str_prefix(host, "::ffff:") ? host + 7 : host, state->addr) == 0;
-}
-
 static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
 {
     struct buf na = BUF_INIT;
@@ -113,6 +95,7 @@ static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
     buf_init(&state->out);
     buf_init(&state->line);
     buf_init(&state->check_reply);
+    buf_init(&state->early_defer_text);
     buf_init(&state->discard_reason);
     buf_init(&state->prepend);
     buf_init(&state->data_err);
@@ -138,7 +121,6 @@ static void smtpd_state_init(struct smtpd_state *state, struct stream *client)
     if (var_smtpd_client_port_logging)
         buf_printf(&na, ":%s", state->port);
     state->namaddr = buf_steal(&na);
-    state->local_client = smtpd_peer_is_local(state);
     smtpd_where_set(state, "CONNECT");
 }
 
@@ -146,6 +128,7 @@ static void smtpd_state_free(struct smtpd_state *state)
 {
     smtpd_transaction_reset(state);
     smtpd_data_free(state);
+    smtpd_chat_free(state);
     smtp_cmd_release(&state->cmd);
     smtp_mail_params_release(&state->mail_params);
     mem_free(state->name);
@@ -159,6 +142,7 @@ static void smtpd_state_free(struct smtpd_state *state)
     buf_release(&state->out);
     buf_release(&state->line);
     buf_release(&state->check_reply);
+    buf_release(&state->early_defer_text);
     buf_release(&state->discard_reason);
     buf_release(&state->prepend);
     buf_release(&state->data_err);
@@ -237,12 +221,14 @@ void smtpd_read_failed(struct smtpd_state *state)
 {
     if (stream_error(state->client) == STREAM_TIMEOUT) {
         msg_info("timeout after %s from %s", buf_str(&state->where), state->namaddr);
+        state->abort_reason = "timeout exceeded";
         stream_clear_error(state->client);
         buf_reset(&state->out);
         smtpd_reply(state, 421, "4.4.2", "%s Error: timeout exceeded", var_myhostname);
         (void)smtpd_reply_flush(state);
     } else {
         msg_info("lost connection after %s from %s", buf_str(&state->where), state->namaddr);
+        state->abort_reason = "lost connection";
     }
 }
 
@@ -258,6 +244,7 @@ static void smtpd_command_loop(struct smtpd_state *state)
          * in our buffer, so that a group is answered in one write. */
         if (stream_pending(state->client) == 0 && smtpd_reply_flush(state) < 0) {
             msg_info("lost connection after %s from %s", buf_str(&state->where), state->namaddr);
+            state->abort_reason = "lost connection";
             return;
         }
         len = stream_read_line(state->client, &state->line, (size_t)var_line_length_limit,
@@ -278,8 +265,10 @@ static void smtpd_command_loop(struct smtpd_state *state)
                 return;
             }
         }
+        smtpd_chat_in(state, buf_str(&state->line), (size_t)len);
         if (state->error_count >= var_smtpd_hard_error_limit) {
             msg_info("too many errors after %s from %s", buf_str(&state->where), state->namaddr);
+            state->abort_reason = "too many errors";
             smtpd_reply(state, 421, "4.7.0", "%s Error: too many errors", var_myhostname);
             state->quit = 1;
             break;
@@ -319,6 +308,7 @@ static void smtpd_service(struct stream *client, const char *service_name, char 
         (void)smtpd_reply_flush(&state);
     }
     smtpd_anvil_disconnect(&state);
+    smtpd_chat_notify(&state);
     smtpd_stats_format(&state, &stats);
     msg_info("disconnect from %s%s", state.namaddr, buf_str(&stats));
     buf_release(&stats);

@@ -37,8 +37,24 @@ int smtpd_reply_flush(struct smtpd_state *state)
     return stream_flush(state->client);
 }
 
+/* The error class of a 4xx/5xx reply the caller did not classify. */
+static int smtpd_reply_class(int code, const char *text)
+{
+    if (strstr(text, "queue file write error") != NULL)
+        return SMTPD_ERR_RESOURCE;
+    if (strstr(text, "internal error") != NULL)
+        return SMTPD_ERR_SOFTWARE;
+    return code == 421 ? 0 : SMTPD_ERR_PROTOCOL;
+}
+
 static void smtpd_reply_text(struct smtpd_state *state, int code, const char *dsn, const char *text)
 {
+    size_t before;
+
+    if (code >= 400)
+        state->error_mask |=
+            state->reply_class ? state->reply_class : smtpd_reply_class(code, text);
+    state->reply_class = 0;
     if (code >= 400 && code != 421) {
         state->error_count++;
         /* Slow down a client that keeps making errors (Postfix's tarpit):
@@ -48,8 +64,10 @@ static void smtpd_reply_text(struct smtpd_state *state, int code, const char *ds
             sleep((unsigned)var_smtpd_error_sleep_time);
         }
     }
+    before = buf_len(&state->out);
     if (smtp_reply_append(&state->out, code, dsn, text, state->enhanced) < 0)
         msg_panic("smtpd_reply: bad reply %d %s %s", code, dsn ? dsn : "", text);
+    smtpd_chat_out(state, buf_str(&state->out) + before, buf_len(&state->out) - before);
 }
 
 void smtpd_reply(struct smtpd_state *state, int code, const char *dsn, const char *fmt, ...)

@@ -457,6 +457,15 @@ static int resolve_literal_is_own(const struct resolver *r, const char *domain)
     return resolve_own_match(r, canon);
 }
 
+int resolve_addr_is_own(const struct resolver *r, const char *addr)
+{
+    char canon[INET6_ADDRSTRLEN];
+
+    if (resolve_canon_addr(addr, canon, sizeof(canon)) < 0)
+        return 0;
+    return resolve_own_match(r, canon);
+}
+
 static void resolve_free_cached(void *p)
 {
     struct resolve_cached *c = p;

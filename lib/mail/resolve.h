@@ -114,6 +114,11 @@ int resolve_addr(struct resolver *r, const char *addr, struct resolve_reply *rep
  * 1 yes, 0 no, -1 table error. For smtpd's relay checks. */
 int resolve_domain_in(struct resolver *r, const char *list_name, const char *domain);
 
+/* Whether addr (numeric, no brackets) is one of this machine's addresses
+ * as inet_interfaces / proxy_interfaces name them ("all": every interface).
+ * For smtpd's permit_inet_interfaces. */
+int resolve_addr_is_own(const struct resolver *r, const char *addr);
+
 /* "local", "alias", "virtual", "relay", "default". */
 const char *resolve_class_name(int rclass);
 

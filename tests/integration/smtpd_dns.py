@@ -6,7 +6,12 @@
 # filters "=127.0.0.2" and "=127.0.0.[5..10]", maps_rbl_reject_code,
 # rbl_reply_maps),
 # reject_rhsbl_sender / _helo / _client, with default_rbl_reply expanded;
-# and permit_mynetworks with "!", /file and cidr: entries (lib/mail/net_list).
+# and permit_mynetworks with "!", /file and cidr: entries (lib/mail/net_list);
+# defer_if_permit / defer_if_reject bookkeeping: a SERVFAIL sender domain
+# (unknown_address_tempfail_action = defer_if_permit) defers only when the
+# evaluation would permit, a later explicit reject keeps its own reply, the
+# elements defer_if_permit and defer_if_reject, warn_if_reject, and
+# smtpd_delay_reject = no carrying the deferral from MAIL to RCPT.
 # The test re-runs itself in a private network + mount namespace
 # (unshare -mn) whose /etc/resolv.conf names 127.0.0.1, where the responder
 # listens on port 53: smtpd uses the system resolver unchanged. Clients
@@ -91,6 +96,20 @@ inst = L.Instance("dns", main_extra={"mynetworks": "192.0.2.0/24",
     "rblrange": "-o smtpd_client_restrictions=reject_rbl_client,other.test=127.0.0.[5..10]",
     "rblcustom": "-o smtpd_client_restrictions=reject_rbl_client,custom.test",
     "rblnodsn": "-o smtpd_client_restrictions=reject_rbl_client,nodsn.test",
+    "dipermit": "-o smtpd_sender_restrictions=reject_unknown_sender_domain,permit",
+    "direject": "-o smtpd_sender_restrictions=reject_unknown_sender_domain"
+                " -o smtpd_relay_restrictions=reject_unauth_destination",
+    "tfdefer": "-o smtpd_sender_restrictions=reject_unknown_sender_domain"
+               " -o smtpd_relay_restrictions=reject_unauth_destination"
+               " -o unknown_address_tempfail_action=defer",
+    "elem_dir": "-o smtpd_sender_restrictions=defer_if_reject,reject_non_fqdn_sender",
+    "elem_dir_ok": "-o smtpd_sender_restrictions=defer_if_reject,permit"
+                   " -o smtpd_relay_restrictions=reject_unauth_destination",
+    "elem_dip": "-o smtpd_recipient_restrictions=defer_if_permit",
+    "elem_dip_rej": "-o smtpd_relay_restrictions=defer_if_permit,reject_unauth_destination",
+    "warn": "-o smtpd_sender_restrictions=warn_if_reject,reject_unknown_sender_domain",
+    "nodelay": "-o smtpd_delay_reject=no"
+               " -o smtpd_sender_restrictions=reject_unknown_sender_domain",
     "rhsbl": "-o smtpd_sender_restrictions=reject_rhsbl_sender,dbl.test"
              " -o smtpd_helo_restrictions=reject_rhsbl_helo,dbl.test"
              " -o smtpd_client_restrictions=reject_rhsbl_client,dbl.test",
@@ -208,6 +227,55 @@ L.check_eq("rhsbl: client name listed",
            "554 5.7.1 Service unavailable; Client host [named.example.test] blocked using "
            "dbl.test", rcpt("rhsbl", source="127.0.0.3"))
 L.check_eq("rhsbl: nothing listed", OK, rcpt("rhsbl"))
+
+# --- defer_if_permit / defer_if_reject bookkeeping.
+BROKEN = "s@broken.example.test"
+TF = "450 4.1.8 <s@broken.example.test>: Sender address rejected: Domain not found"
+L.check("tempfail + implicit permit: logged as Postfix", inst.wait_log(
+    r"NOQUEUE: reject: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.1\.8 "
+    r"<s@broken\.example\.test>: Sender address rejected: Domain not found; "
+    r"from=<s@broken\.example\.test> to=<alice@mx\.example\.test> proto=ESMTP "
+    r"helo=<client\.example\.test>"))
+L.check_eq("tempfail + explicit permit in the same list: deferred", TF,
+           rcpt("dipermit", sender=BROKEN))
+L.check_eq("tempfail + later explicit reject: the reject's own reply",
+           "554 5.7.1 <x@elsewhere.example.test>: Relay access denied",
+           rcpt("direject", sender=BROKEN, to="x@elsewhere.example.test"))
+L.check_eq("tempfail + later reject, recipient permitted: deferred", TF,
+           rcpt("direject", sender=BROKEN))
+L.check_eq("unknown_address_tempfail_action=defer: deferred at once", TF,
+           rcpt("tfdefer", sender=BROKEN, to="x@elsewhere.example.test"))
+L.check_eq("defer_if_reject then a 5xx reject: deferred",
+           "450 4.7.0 <s@nofqdn>: Sender address rejected: defer_if_reject requested",
+           rcpt("elem_dir", sender="s@nofqdn"))
+L.check_eq("defer_if_reject, nothing rejects: accepted", OK, rcpt("elem_dir"))
+L.check_eq("defer_if_reject, permit, then a reject in the relay list: deferred",
+           "450 4.7.0 <s@client.example.test>: Sender address rejected: defer_if_reject requested",
+           rcpt("elem_dir_ok", to="x@elsewhere.example.test"))
+L.check_eq("defer_if_permit element + implicit permit",
+           "450 4.7.0 <alice@mx.example.test>: Recipient address rejected: "
+           "defer_if_permit requested", rcpt("elem_dip"))
+L.check_eq("defer_if_permit element + later reject: the reject",
+           "554 5.7.1 <x@elsewhere.example.test>: Relay access denied",
+           rcpt("elem_dip_rej", to="x@elsewhere.example.test"))
+L.check_eq("warn_if_reject + tempfail: accepted", OK, rcpt("warn", sender=BROKEN))
+L.check("warn_if_reject + tempfail: reject_warning logged", inst.wait_log(
+    r"NOQUEUE: reject_warning: RCPT from localhost\[127\.0\.0\.1\]: 450 4\.1\.8 "
+    r"<s@broken\.example\.test>: Sender address rejected: Domain not found;"))
+L.check_eq("warn_if_reject + NXDOMAIN: accepted", OK, rcpt("warn", sender="s@nx.example.test"))
+s = L.Session(P["nodelay"])
+s.reply()
+s.cmd("EHLO client.example.test")
+L.check_eq("smtpd_delay_reject=no, tempfail: MAIL accepted", "250 2.1.0 Ok",
+           s.cmd("MAIL FROM:<%s>" % BROKEN))
+L.check_eq("smtpd_delay_reject=no, tempfail: RCPT deferred", TF,
+           s.cmd("RCPT TO:<alice@mx.example.test>"))
+L.check_eq("smtpd_delay_reject=no: a new MAIL forgets it", "250 2.0.0 Ok", s.cmd("RSET"))
+s.cmd("MAIL FROM:<s@client.example.test>")
+L.check_eq("smtpd_delay_reject=no: next transaction accepted", OK,
+           s.cmd("RCPT TO:<alice@mx.example.test>"))
+s.cmd("QUIT")
+s.close()
 
 inst.stop()
 log = inst.maillog()
