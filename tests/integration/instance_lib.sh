@@ -44,7 +44,16 @@ as_owner() {
     fi
 }
 
-free_port() { "$TESTD" freeport; }
+# free_port: a port nobody listens on, never the same twice in one test.
+free_port() {
+    local p _
+    for _ in $(seq 100); do
+        p=$("$TESTD" freeport)
+        grep -qx "$p" "$tmp/.ports-given" 2>/dev/null || break
+    done
+    echo "$p" >>"$tmp/.ports-given"
+    echo "$p"
+}
 
 # make_instance NAME [DAEMON_NAMES...]: prints the instance directory.
 make_instance() {

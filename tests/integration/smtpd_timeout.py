@@ -23,7 +23,8 @@ L.check_eq("idle after EHLO: 421", TIMEOUT, s.reply())
 L.check("idle after EHLO: closed", s.closed(10))
 s.close()
 L.check("idle after EHLO: logged", inst.wait_log(
-    r"timeout after EHLO from localhost\[127\.0\.0\.1\]\n.*disconnect from "
+    r"smtpd\[(\d+)\]: timeout after EHLO from localhost\[127\.0\.0\.1\]\n(?:.*\n)*?"
+    r".*smtpd\[\1\]: disconnect from "
     r"localhost\[127\.0\.0\.1\] ehlo=1 commands=1\n"))
 
 s = L.Session(inst.port, timeout=30)
@@ -37,7 +38,8 @@ L.check_eq("idle in DATA: 421", TIMEOUT, s.reply())
 L.check("idle in DATA: closed", s.closed(10))
 s.close()
 L.check("idle in DATA: logged", inst.wait_log(
-    r"timeout after DATA \(20 bytes\) from localhost\[127\.0\.0\.1\]\n.*disconnect from "
+    r"smtpd\[(\d+)\]: timeout after DATA \(20 bytes\) from localhost\[127\.0\.0\.1\]\n"
+    r"(?:.*\n)*?.*smtpd\[\1\]: disconnect from "
     r"localhost\[127\.0\.0\.1\] ehlo=1 mail=1 rcpt=1 data=0/1 commands=3/4\n"))
 qid = re.findall(r"([0-9A-Z]+): client=", inst.maillog())
 L.check("idle in DATA: the unfinished file is removed", qid and L.wait_until(
@@ -50,7 +52,8 @@ s.cmd("EHLO client.example.test")
 s.cmd("MAIL FROM:<sender@client.example.test>")
 s.close()
 L.check("vanished client: lost connection after MAIL", inst.wait_log(
-    r"lost connection after MAIL from localhost\[127\.0\.0\.1\]\n.*disconnect from "
+    r"smtpd\[(\d+)\]: lost connection after MAIL from localhost\[127\.0\.0\.1\]\n"
+    r"(?:.*\n)*?.*smtpd\[\1\]: disconnect from "
     r"localhost\[127\.0\.0\.1\] ehlo=1 mail=1 commands=2\n"))
 
 inst.stop()
