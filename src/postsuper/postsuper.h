@@ -35,10 +35,10 @@ struct postsuper {
     int top_fd;        /* queue_directory, for unlinkat(); -1: use full paths */
     /* During a bulk delete or requeue (postsuper_logs_begin()): the IDs
      * that had a defer, bounce or trace log when it began, and the IDs
-     * removed since whose logs were therefore not looked for. NULL
-     * otherwise: every removal then tries all three logs. */
+     * removed since. NULL otherwise: every removal then tries all three
+     * logs. */
     struct htable *log_ids;
-    struct htable *unlogged;
+    struct htable *removed;
 };
 
 /* The queues op looks in, in order (NULL-terminated). */
@@ -54,10 +54,11 @@ void postsuper_report(struct postsuper *ps, const char *id, const char *queue, c
  * Bulk log removal ("-d ALL", "-d -", "-r ALL", "-r -"): begin lists the
  * per-message logs once, so that a removed message without any costs no
  * unlink() of its three log names; end lists them again and removes the
- * logs of removed messages that appeared meanwhile (a delivery still in
- * progress), unless a queue file of that ID exists by then. A log
- * directory that cannot be listed makes every removal try all three, as
- * a single "-d ID" does.
+ * logs of removed messages written meanwhile (a delivery that was still
+ * in progress), unless a queue file of that ID exists by then (the ID is
+ * free again once its file is gone). A log directory that cannot be
+ * listed at the beginning makes every removal try all three names, as a
+ * single "-d ID" does.
  */
 void postsuper_logs_begin(struct postsuper *ps);
 void postsuper_logs_end(struct postsuper *ps);

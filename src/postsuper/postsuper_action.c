@@ -93,11 +93,11 @@ static void postsuper_remove_logs(struct postsuper *ps, const char *id)
 {
     size_t i;
 
-    if (ps->log_ids != NULL && htable_find(ps->log_ids, id) == NULL) {
-        /* It had none when the bulk action began: postsuper_logs_end()
-         * looks once more for a log written since. */
-        (void)htable_put(ps->unlogged, id, ps->unlogged);
-        return;
+    if (ps->log_ids != NULL) {
+        /* postsuper_logs_end() looks once more for a log written since. */
+        (void)htable_put(ps->removed, id, ps->removed);
+        if (htable_find(ps->log_ids, id) == NULL)
+            return; /* it had none when the bulk action began */
     }
     for (i = 0; ps_log_queues[i] != NULL; i++)
         postsuper_remove_log(ps, ps_log_queues[i], id);
@@ -146,7 +146,7 @@ void postsuper_logs_begin(struct postsuper *ps)
         }
     }
     ps->log_ids = ids;
-    ps->unlogged = htable_new(256);
+    ps->removed = htable_new(256);
 }
 
 void postsuper_logs_end(struct postsuper *ps)
@@ -157,7 +157,7 @@ void postsuper_logs_end(struct postsuper *ps)
 
     if (ps->log_ids == NULL)
         return;
-    for (i = 0; ps->unlogged->used > 0 && ps_log_queues[i] != NULL; i++) {
+    for (i = 0; ps->removed->used > 0 && ps_log_queues[i] != NULL; i++) {
         struct htable *now = htable_new(64);
         struct htable_entry **v;
         size_t n;
@@ -167,7 +167,7 @@ void postsuper_logs_end(struct postsuper *ps)
         (void)postsuper_log_list(ps, ps_log_queues[i], now);
         v = htable_sorted(now, &n);
         for (j = 0; j < n; j++) {
-            if (htable_find(ps->unlogged, v[j]->key) == NULL)
+            if (htable_find(ps->removed, v[j]->key) == NULL)
                 continue;
             /* The ID is free again and a new message may have it. */
             if (queue_dir_find(ps->qd, v[j]->key, NULL, &path) != NULL)
@@ -178,9 +178,9 @@ void postsuper_logs_end(struct postsuper *ps)
         htable_free(now, NULL);
     }
     htable_free(ps->log_ids, NULL);
-    htable_free(ps->unlogged, NULL);
+    htable_free(ps->removed, NULL);
     ps->log_ids = NULL;
-    ps->unlogged = NULL;
+    ps->removed = NULL;
     buf_release(&path);
 }
 
