@@ -7,10 +7,11 @@
  * as with Postfix; its defer, bounce and trace logs go with it (a bulk
  * action lists those directories instead of trying three names per
  * message: postsuper_logs_begin()). Hold and release are renames that
- * never replace a file. Requeue writes a new maildrop file (the envelope records a local
- * submission may carry, the recipients not yet done, the content), syncs
- * it, and only then removes the old file: a crash in between leaves two
- * copies, never none. pickup then sends the copy through cleanup again.
+ * never replace a file. Requeue writes a new maildrop file (the envelope
+ * records a local submission may carry, the recipients not yet done, the
+ * content), syncs it, and only then removes the old file: a crash in
+ * between leaves two copies, never none. pickup then sends the copy
+ * through cleanup again.
  */
 #include <errno.h>
 #include <stdio.h>
