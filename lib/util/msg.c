@@ -4,10 +4,13 @@
  * Every line is formatted once into a fixed stack buffer (longer text is
  * truncated, as syslog would) and then handed to each enabled sink with a
  * single write(), so concurrent processes appending to one maillog_file do
- * not interleave within a line.
+ * not interleave within a line. The process ID of maillog lines is asked
+ * once per process (a fork() handler forgets it in the child), not once
+ * per line: postsuper -d ALL logs one line per message.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +34,7 @@ static int msg_to_syslog;
 static int msg_logfd = -1;
 static void (*msg_cleanup)(void);
 static void (*msg_hook)(enum msg_level, const char *);
+static pid_t msg_pid; /* 0: not known in this process yet */
 
 static void msg_copy(char *dst, size_t size, const char *src)
 {
@@ -162,6 +166,27 @@ static const char *msg_prefix(enum msg_level level)
     }
 }
 
+/* fork() (atfork handler): the child has another process ID. */
+static void msg_forget_pid(void)
+{
+    msg_pid = 0;
+}
+
+/* getpid(), asked once per process rather than once per maillog line. */
+static pid_t msg_getpid(void)
+{
+    static int registered;
+
+    if (msg_pid == 0) {
+        if (!registered && pthread_atfork(NULL, NULL, msg_forget_pid) == 0)
+            registered = 1;
+        if (!registered)
+            return getpid();
+        msg_pid = getpid();
+    }
+    return msg_pid;
+}
+
 static void msg_write_all(int fd, const char *data, size_t len)
 {
     while (len > 0) {
@@ -191,7 +216,8 @@ void msg_vlog(enum msg_level level, const char *fmt, va_list ap)
     if (msg_to_stderr) {
         n = snprintf(line, sizeof(line), "%s: %s%s\n", msg_argv0, msg_prefix(level), text);
         if (n > 0)
-            msg_write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+            msg_write_all(STDERR_FILENO, line,
+                          (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
     }
     if (msg_to_syslog)
         syslog(prio[level], "%s%s", msg_prefix(level), text);
@@ -204,7 +230,7 @@ void msg_vlog(enum msg_level level, const char *fmt, va_list ap)
         if (strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm) == 0)
             stamp[0] = '\0';
         n = snprintf(line, sizeof(line), "%s %s %s/%s[%ld]: %s%s\n", stamp, msg_host, msg_sysname,
-                     msg_proc, (long)getpid(), msg_prefix(level), text);
+                     msg_proc, (long)msg_getpid(), msg_prefix(level), text);
         if (n > 0)
             msg_write_all(msg_logfd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
     }

@@ -14,6 +14,7 @@
  * works.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,12 @@ static void postsuper_one(struct postsuper *ps, enum postsuper_op op, const char
         (void)postsuper_apply(ps, op, id, NULL);
 }
 
+/* Whether op removes the logs of the messages it acts on. */
+static int postsuper_op_removes_logs(enum postsuper_op op)
+{
+    return op == PS_DELETE || op == PS_REQUEUE;
+}
+
 static void postsuper_all(struct postsuper *ps, enum postsuper_op op)
 {
     const char *const *qs = postsuper_op_queues(op);
@@ -130,6 +137,8 @@ static void postsuper_all(struct postsuper *ps, enum postsuper_op op)
     size_t i;
     size_t j;
 
+    if (postsuper_op_removes_logs(op))
+        postsuper_logs_begin(ps);
     for (i = 0; qs[i] != NULL; i++) {
         struct queue_scan *scan;
         char id[QUEUE_ID_SIZE];
@@ -169,6 +178,7 @@ static void postsuper_all(struct postsuper *ps, enum postsuper_op op)
         }
         mem_free(ids);
     }
+    postsuper_logs_end(ps);
     buf_release(&err);
 }
 
@@ -176,6 +186,8 @@ static void postsuper_stdin(struct postsuper *ps, enum postsuper_op op)
 {
     char line[PS_LINE_MAX];
 
+    if (postsuper_op_removes_logs(op))
+        postsuper_logs_begin(ps);
     while (fgets(line, sizeof(line), stdin) != NULL) {
         const char *id;
         size_t len = strlen(line);
@@ -191,6 +203,7 @@ static void postsuper_stdin(struct postsuper *ps, enum postsuper_op op)
         if ((id = postsuper_stdin_id(line)) != NULL)
             postsuper_one(ps, op, id);
     }
+    postsuper_logs_end(ps);
 }
 
 static void postsuper_trigger_pickup(void)
@@ -220,6 +233,7 @@ int main(int argc, char **argv)
     int op;
 
     memset(&ps, 0, sizeof(ps));
+    ps.top_fd = -1;
     msg_init("postsuper");
     while ((ch = getopt(argc, argv, "c:d:e:f:h:H:jpr:sv")) != -1) {
         enum postsuper_op o;
@@ -287,6 +301,7 @@ int main(int argc, char **argv)
     msg_set_stderr(1);
     postsuper_become_owner();
     ps.qd = queue_dir_from_conf();
+    ps.top_fd = open(queue_dir_top(ps.qd), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (nreq == 0 && !check && !purge) {
         check = 1;
         purge = 1;
@@ -318,6 +333,8 @@ int main(int argc, char **argv)
     }
     if (fflush(stdout) != 0)
         msg_fatal("write error on standard output: %s", strerror(errno));
+    if (ps.top_fd >= 0)
+        (void)close(ps.top_fd);
     queue_dir_free(ps.qd);
     buf_release(&err);
     return 0;

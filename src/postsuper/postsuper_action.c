@@ -4,11 +4,14 @@
  *
  * Safe while qmgr delivers. A delete unlinks the name only: qmgr keeps
  * delivering from its open descriptor and finds the name gone afterwards,
- * as with Postfix. Hold and release are renames that never replace a file.
- * Requeue writes a new maildrop file (the envelope records a local
- * submission may carry, the recipients not yet done, the content), syncs
- * it, and only then removes the old file: a crash in between leaves two
- * copies, never none. pickup then sends the copy through cleanup again.
+ * as with Postfix; its defer, bounce and trace logs go with it (a bulk
+ * action lists those directories instead of trying three names per
+ * message: postsuper_logs_begin()). Hold and release are renames that
+ * never replace a file. Requeue writes a new maildrop file (the envelope
+ * records a local submission may carry, the recipients not yet done, the
+ * content), syncs it, and only then removes the old file: a crash in
+ * between leaves two copies, never none. pickup then sends the copy
+ * through cleanup again.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,7 +26,9 @@
 #include "mail/queue_file.h"
 #include "mail/queue_reader.h"
 #include "mail/recipient_log.h"
+#include "mail/queue_id.h"
 #include "postsuper.h"
+#include "util/htable.h"
 #include "util/mem.h"
 #include "util/msg.h"
 
@@ -79,14 +84,107 @@ static int postsuper_allowed(const struct postsuper *ps, const char *queue)
     return 0;
 }
 
-static void postsuper_remove_logs(const struct postsuper *ps, const char *id)
+static const char *const ps_log_queues[] = {QUEUE_DEFER, QUEUE_BOUNCE, QUEUE_TRACE, NULL};
+
+static void postsuper_remove_log(const struct postsuper *ps, const char *queue, const char *id)
 {
-    static const char *const logs[] = {QUEUE_DEFER, QUEUE_BOUNCE, QUEUE_TRACE, NULL};
+    if (recipient_log_remove(ps->qd, queue, id) < 0 && errno != ENOENT)
+        msg_warn("%s: remove %s log: %s", id, queue, strerror(errno));
+}
+
+static void postsuper_remove_logs(struct postsuper *ps, const char *id)
+{
     size_t i;
 
-    for (i = 0; logs[i] != NULL; i++)
-        if (recipient_log_remove(ps->qd, logs[i], id) < 0 && errno != ENOENT)
-            msg_warn("%s: remove %s log: %s", id, logs[i], strerror(errno));
+    if (ps->log_ids != NULL) {
+        /* postsuper_logs_end() looks once more for a log written since. */
+        (void)htable_put(ps->removed, id, ps->removed);
+        if (htable_find(ps->log_ids, id) == NULL)
+            return; /* it had none when the bulk action began */
+    }
+    for (i = 0; ps_log_queues[i] != NULL; i++)
+        postsuper_remove_log(ps, ps_log_queues[i], id);
+}
+
+/* Every ID in the logs of queue: 0, or -1 if the directory (or one of its
+ * hash subdirectories) could not be read. A missing directory is empty. */
+static int postsuper_log_list(struct postsuper *ps, const char *queue, struct htable *ids)
+{
+    struct buf err = BUF_INIT;
+    struct queue_scan *scan;
+    char id[QUEUE_ID_SIZE];
+    int rc;
+    int ret = 0;
+
+    if ((scan = queue_scan_open(ps->qd, queue, &err)) == NULL) {
+        ret = errno == ENOENT ? 0 : -1;
+        buf_release(&err);
+        return ret;
+    }
+    while ((rc = queue_scan_next(scan, id, sizeof(id), NULL)) != 0) {
+        if (rc < 0)
+            ret = -1;
+        else
+            (void)htable_put(ids, id, ids);
+    }
+    queue_scan_close(scan);
+    buf_release(&err);
+    return ret;
+}
+
+void postsuper_logs_begin(struct postsuper *ps)
+{
+    struct htable *ids;
+    size_t i;
+
+    if (ps->log_ids != NULL)
+        return;
+    ids = htable_new(64);
+    for (i = 0; ps_log_queues[i] != NULL; i++) {
+        if (postsuper_log_list(ps, ps_log_queues[i], ids) < 0) {
+            if (msg_verbose)
+                msg_info("cannot list the %s logs; removing logs by name", ps_log_queues[i]);
+            htable_free(ids, NULL);
+            return;
+        }
+    }
+    ps->log_ids = ids;
+    ps->removed = htable_new(256);
+}
+
+void postsuper_logs_end(struct postsuper *ps)
+{
+    struct buf path = BUF_INIT;
+    size_t i;
+    size_t j;
+
+    if (ps->log_ids == NULL)
+        return;
+    for (i = 0; ps->removed->used > 0 && ps_log_queues[i] != NULL; i++) {
+        struct htable *now = htable_new(64);
+        struct htable_entry **v;
+        size_t n;
+
+        /* A listing that fails part-way still names what it could read;
+         * the rest stays, as a log written after the removal always may. */
+        (void)postsuper_log_list(ps, ps_log_queues[i], now);
+        v = htable_sorted(now, &n);
+        for (j = 0; j < n; j++) {
+            if (htable_find(ps->removed, v[j]->key) == NULL)
+                continue;
+            /* The ID is free again and a new message may have it. */
+            if (queue_dir_find(ps->qd, v[j]->key, NULL, &path) != NULL)
+                continue;
+            postsuper_remove_log(ps, ps_log_queues[i], v[j]->key);
+        }
+        mem_free(v);
+        htable_free(now, NULL);
+    }
+    htable_free(ps->log_ids, NULL);
+    htable_free(ps->removed, NULL);
+    ps->log_ids = NULL;
+    ps->removed = NULL;
+    buf_release(&path);
 }
 
 /* Whether an ATTR record may go into a maildrop file (maildrop.h). */
@@ -195,6 +293,26 @@ static int postsuper_requeue_copy(struct postsuper *ps, const char *queue, const
     return rc;
 }
 
+/* unlink() of queue/id (full name in path), by its name relative to the
+ * queue directory when that is open: a shorter lookup per file. */
+static int postsuper_unlink(const struct postsuper *ps, const char *queue, const char *id,
+                            const char *path)
+{
+    struct buf rel = BUF_INIT;
+    int rc;
+    int saved;
+
+    if (ps->top_fd < 0 || queue_dir_path_rel(ps->qd, queue, id, &rel) < 0) {
+        buf_release(&rel);
+        return unlink(path);
+    }
+    rc = unlinkat(ps->top_fd, buf_str(&rel), 0);
+    saved = errno;
+    buf_release(&rel);
+    errno = saved;
+    return rc;
+}
+
 /* One attempt on one queue: 1 done, 0 not there, -1 failed. */
 static int postsuper_try(struct postsuper *ps, enum postsuper_op op, const char *queue,
                          const char *id)
@@ -210,7 +328,7 @@ static int postsuper_try(struct postsuper *ps, enum postsuper_op op, const char 
     }
     switch (op) {
     case PS_DELETE:
-        if (unlink(buf_str(&path)) < 0) {
+        if (postsuper_unlink(ps, queue, id, buf_str(&path)) < 0) {
             rc = errno == ENOENT ? 0 : -1;
             if (rc < 0)
                 msg_warn("%s: remove %s: %s", id, buf_str(&path), strerror(errno));

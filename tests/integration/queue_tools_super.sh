@@ -3,6 +3,9 @@
 #   -h / -H (one ID, again, ALL deferred, ALL), -d (unknown, invalid, one,
 #   again, "-" on stdin, ALL deferred), -r (a new maildrop file, the old
 #   one gone), -e (the expire mark, '#' in the listing), -j;
+#   -d ALL and -d - (on a FIFO) remove the defer/bounce/trace logs of what
+#   they delete, also logs written during the run, but not a log whose
+#   queue file is missing nor one whose ID has a queue file again;
 #   -s: a corrupt file is moved to corrupt/ and reported, a misplaced file
 #   goes back to its hash directory, a file whose name does not match its
 #   inode is renamed; -p removes a stale temporary file;
@@ -102,6 +105,66 @@ else
     cat "$tmp/rq.out"
     failures=$((failures + 1))
 fi
+
+# --- bulk deletes and the per-message logs ------------------------------------------
+# -d ALL and -d - list the defer/bounce/trace logs once: every log of a
+# message they delete goes, a log whose queue file is not there stays, a
+# log written for a deleted message during the run goes at the end (unless
+# a queue file of that ID exists again by then).
+"$POSTSUPER" -c "$inst" -d ALL 2>/dev/null
+fill deferred L1 -r l1@refused.example.test -R "refused"
+fill deferred L2 -r l2@refused.example.test -R "refused"
+fill hold L3 -r l3@mx.example.test
+fill deferred L4 -r l4@refused.example.test -R "refused"
+fill deferred L5 -r l5@mx.example.test
+fill deferred O -r o@refused.example.test -R "refused"
+L1=$(cat "$tmp/id.L1") L2=$(cat "$tmp/id.L2") L3=$(cat "$tmp/id.L3") L4=$(cat "$tmp/id.L4")
+L5=$(cat "$tmp/id.L5") O=$(cat "$tmp/id.O")
+log1=$(find_file defer "$L1")
+as_queue_owner cp "$log1" "$SPOOL/bounce/$L1"
+as_queue_owner cp "$log1" "$SPOOL/trace/$L1"
+as_queue_owner rm -f "$(find_file deferred "$O")" # O: a defer log without its queue file
+# -d - on a FIFO: L4 and L5 are deleted, then logs appear for both, then a
+# queue file named L5 comes back; the end of input ends the run.
+mkfifo "$tmp/ids.fifo"
+"$POSTSUPER" -c "$inst" -d - <"$tmp/ids.fifo" 2>"$tmp/fifo.err" &
+pspid=$!
+exec 7>"$tmp/ids.fifo"
+printf '%s\n%s\n' "$L4" "$L5" >&7
+for _ in $(seq 100); do
+    [ -z "$(find_file deferred "$L4")" ] && [ -z "$(find_file deferred "$L5")" ] && break
+    sleep 0.1
+done
+as_queue_owner cp "$log1" "$SPOOL/trace/$L4" # written meanwhile
+as_queue_owner cp "$log1" "$SPOOL/bounce/$L5"
+as_queue_owner cp "$log1" "$SPOOL/hold/$L5" # L5 is a queue file again
+exec 7>&-
+wait "$pspid"
+check_status "postsuper -d - (FIFO)" 0 $?
+check_text "postsuper -d - (FIFO): messages" "postsuper: $L4: removed
+postsuper: $L5: removed
+postsuper: Deleted: 2 messages
+" "$tmp/fifo.err"
+check_status "-d -: L4's defer log and the trace log written meanwhile are gone" 0 \
+    "$(find "$SPOOL/defer" "$SPOOL/bounce" "$SPOOL/trace" -name "$L4" | wc -l)"
+check_status "-d -: a log of L5, a queue file again, stays" 1 \
+    "$(find "$SPOOL/defer" "$SPOOL/bounce" "$SPOOL/trace" -name "$L5" | wc -l)"
+as_queue_owner rm -f "$SPOOL/hold/$L5" "$SPOOL/bounce/$L5"
+"$POSTSUPER" -c "$inst" -d ALL 2>"$tmp/dall.err"
+sort "$tmp/dall.err" >"$tmp/dall.sorted"
+printf 'postsuper: %s: removed\n' "$L1" "$L2" "$L3" | sort >"$tmp/dall.want"
+echo "postsuper: Deleted: 3 messages" >>"$tmp/dall.want"
+sort "$tmp/dall.want" -o "$tmp/dall.want"
+check_same "postsuper -d ALL: one line per message and the count" "$tmp/dall.want" "$tmp/dall.sorted"
+tail -1 "$tmp/dall.err" >"$tmp/dall.last"
+check_text "postsuper -d ALL: the count comes last" "postsuper: Deleted: 3 messages
+" "$tmp/dall.last"
+check_status "-d ALL: the defer, bounce and trace logs of L1 and L2 are gone" 0 \
+    "$(find "$SPOOL/defer" "$SPOOL/bounce" "$SPOOL/trace" -name "$L1" -o -name "$L2" | wc -l)"
+check_status "-d ALL: the queue is empty" 0 \
+    "$(find "$SPOOL/incoming" "$SPOOL/active" "$SPOOL/deferred" "$SPOOL/hold" -type f | wc -l)"
+check_status "-d ALL: a log without a queue file stays" 1 "$(find "$SPOOL/defer" -name "$O" | wc -l)"
+as_queue_owner rm -f "$(find_file defer "$O")"
 
 # --- -s and -p ---------------------------------------------------------------------
 "$POSTSUPER" -c "$inst" -d ALL 2>/dev/null

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -462,6 +463,41 @@ static void test_maillog_appends(void **state)
     assert_non_null(strstr(out, "]: error: two\n"));
 }
 
+/* msg.c asks getpid() once per process: a child forked after the parent
+ * has logged must still log its own process ID, and the parent its own. */
+static void test_maillog_pid_after_fork(void **state)
+{
+    static char out[2048];
+    char expect[128];
+    pid_t child;
+    int status;
+    int fd;
+
+    snprintf(maillog_path, sizeof(maillog_path), "/tmp/test_msg.XXXXXX");
+    fd = mkstemp(maillog_path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(msg_set_maillog_file(maillog_path, "h"), 0);
+    msg_set_stderr(0);
+    msg_info("parent before");
+    child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        msg_info("child");
+        _exit(0);
+    }
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    msg_info("parent after");
+    assert_true(read_file(maillog_path, out, sizeof(out)) > 0);
+    snprintf(expect, sizeof(expect), "[%ld]: parent before\n", (long)getpid());
+    assert_non_null(strstr(out, expect));
+    snprintf(expect, sizeof(expect), "[%ld]: child\n", (long)child);
+    assert_non_null(strstr(out, expect));
+    snprintf(expect, sizeof(expect), "[%ld]: parent after\n", (long)getpid());
+    assert_non_null(strstr(out, expect));
+}
+
 static void test_maillog_open_failure(void **state)
 {
     errno = 0;
@@ -664,6 +700,7 @@ int main(void)
         MSG_TEST(test_stderr_long_line_truncated),
         MSG_TEST(test_maillog_file_format),
         MSG_TEST(test_maillog_appends),
+        MSG_TEST(test_maillog_pid_after_fork),
         MSG_TEST(test_maillog_open_failure),
         MSG_TEST(test_maillog_host_forms),
         MSG_TEST(test_maillog_long_line_truncated),
