@@ -126,9 +126,9 @@ void cleanup_content(struct cleanup_state *state, const char *data, size_t len);
 void cleanup_content_end(struct cleanup_state *state);
 
 /* cleanup_sweep.c */
-/* Removes incomplete files in incoming/ left by a cleanup process that
+/* Removes incomplete files in incoming/ and hold/ left by a cleanup process that
  * died (no live writer holds their lock) and older than min_age seconds. */
-void cleanup_sweep_incoming(long min_age);
+void cleanup_sweep(long min_age);
 /* Marks qf as written by a live process (see cleanup_sweep.c). */
 int cleanup_lock_file(struct queue_file *qf);
 

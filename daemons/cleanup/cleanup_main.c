@@ -236,7 +236,7 @@ static void cleanup_post_init(const char *service_name, char **argv)
      * may be the root of a chroot: paths are relative to it. */
     cleanup_config.qd = queue_dir_from_conf_cwd();
     cleanup_hooks_init();
-    cleanup_sweep_incoming(CLEANUP_SWEEP_MIN_AGE);
+    cleanup_sweep(CLEANUP_SWEEP_MIN_AGE);
 }
 
 int main(int argc, char **argv)

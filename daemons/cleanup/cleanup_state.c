@@ -129,8 +129,6 @@ static void cleanup_wake_qmgr(void)
 
 int cleanup_finish(struct cleanup_state *state)
 {
-    struct buf err = BUF_INIT;
-
     if (state->phase == CLEANUP_PHASE_ENV)
         cleanup_set_error(state, CLEANUP_STAT_PROTO, CLEANUP_REASON_PROTO);
     if (state->status == 0)
@@ -144,8 +142,12 @@ int cleanup_finish(struct cleanup_state *state)
     }
     if (state->status == 0 && state->rcpt_count == 0)
         cleanup_set_error(state, CLEANUP_STAT_RCPT, CLEANUP_REASON_RCPT);
-    /* The one fsync: nothing below may send a status before it. */
-    if (state->status == 0 && queue_file_finish(state->qf) < 0)
+    /* The one fsync: nothing below may send a status before it. A message
+     * to be held goes to hold/ before it is complete, so qmgr never sees it
+     * in incoming/; if it cannot, it is refused (4xx), never delivered. */
+    if (state->status == 0 &&
+        queue_file_finish_in(state->qf, cleanup_config.qd,
+                             (state->flags & CLEANUP_FLAG_HOLD) ? QUEUE_HOLD : QUEUE_INCOMING) < 0)
         cleanup_write_error(state);
     if (state->status != 0) {
         /* Nothing of a failed message may stay in the queue. */
@@ -154,16 +156,10 @@ int cleanup_finish(struct cleanup_state *state)
         state->phase = CLEANUP_PHASE_DONE;
         return state->status;
     }
-    if (state->flags & CLEANUP_FLAG_HOLD) {
-        if (queue_dir_move(cleanup_config.qd, QUEUE_INCOMING, state->queue_id, QUEUE_HOLD, &err) <
-            0)
-            msg_warn("%s: %s", state->queue_id, buf_str(&err));
-    } else {
+    if (!(state->flags & CLEANUP_FLAG_HOLD))
         cleanup_wake_qmgr();
-    }
     queue_file_close(state->qf);
     state->qf = NULL;
     state->phase = CLEANUP_PHASE_DONE;
-    buf_release(&err);
     return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * cleanup_sweep.c - removal of queue files that a killed cleanup process
- * left unfinished in incoming/.
+ * left unfinished in incoming/ (or in hold/: a message to be held moves
+ * there just before it gets the complete bit).
  *
  * Every cleanup process holds an open-file-description write lock on the
  * queue file it is writing (cleanup_lock_file(), right after the file is
@@ -10,7 +11,7 @@
  * removed only when it is also older than min_age seconds: that closes
  * the window between the rename and the lock. A file with the complete
  * bit is never touched; this code never removes anything outside
- * incoming/ and never follows a symbolic link.
+ * incoming/ and hold/ and never follows a symbolic link.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -63,15 +64,15 @@ static void cleanup_sweep_one(const char *path, const char *id, long min_age)
     (void)close(fd);
 }
 
-void cleanup_sweep_incoming(long min_age)
+static void cleanup_sweep_queue(const char *queue, long min_age)
 {
     struct queue_scan *scan;
     struct buf err = BUF_INIT, where = BUF_INIT, path = BUF_INIT;
     char id[QUEUE_ID_SIZE];
     int ret;
 
-    if ((scan = queue_scan_open(cleanup_config.qd, QUEUE_INCOMING, &err)) == NULL) {
-        msg_warn("scan %s: %s", QUEUE_INCOMING, buf_str(&err));
+    if ((scan = queue_scan_open(cleanup_config.qd, queue, &err)) == NULL) {
+        msg_warn("scan %s: %s", queue, buf_str(&err));
         buf_release(&err);
         return;
     }
@@ -86,4 +87,10 @@ void cleanup_sweep_incoming(long min_age)
     buf_release(&err);
     buf_release(&where);
     buf_release(&path);
+}
+
+void cleanup_sweep(long min_age)
+{
+    cleanup_sweep_queue(QUEUE_INCOMING, min_age);
+    cleanup_sweep_queue(QUEUE_HOLD, min_age);
 }

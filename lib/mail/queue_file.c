@@ -411,6 +411,11 @@ const struct queue_size *queue_file_size(const struct queue_file *qf)
 
 int queue_file_finish(struct queue_file *qf)
 {
+    return queue_file_finish_in(qf, NULL, NULL);
+}
+
+int queue_file_finish_in(struct queue_file *qf, const struct queue_dir *qd, const char *queue)
+{
     ssize_t n;
 
     if (qf->failed)
@@ -429,6 +434,18 @@ int queue_file_finish(struct queue_file *qf)
                                n < 0 ? strerror(errno) : "short write");
     if (fsync(qf->fd) < 0)
         return queue_file_fail(qf, "fsync queue file %s: %s", buf_str(&qf->path), strerror(errno));
+    /* Into its final queue while still unfinished: no reader of the first
+     * queue (qmgr in incoming/) can ever see this file complete there. */
+    if (queue != NULL && strcmp(queue, qf->queue) != 0) {
+        buf_reset(&qf->scratch);
+        if (queue_dir_move(qd, qf->queue, qf->id, queue, &qf->scratch) < 0)
+            return queue_file_fail(qf, "%s", buf_str(&qf->scratch));
+        mem_free(qf->queue);
+        qf->queue = mem_strdup(queue);
+        buf_reset(&qf->path);
+        if (queue_dir_path(qd, qf->queue, qf->id, &qf->path) < 0)
+            return queue_file_fail(qf, "%s: no path in queue %s", qf->id, queue);
+    }
     if (fchmod(qf->fd, QUEUE_FILE_MODE_COMPLETE) < 0)
         return queue_file_fail(qf, "chmod queue file %s: %s", buf_str(&qf->path), strerror(errno));
     /* From here on the file is complete: an error below must not make the

@@ -126,6 +126,14 @@ const struct queue_size *queue_file_size(const struct queue_file *qf);
  * call queue_file_abort() and answer with a temporary error.
  */
 int queue_file_finish(struct queue_file *qf);
+/*
+ * The same, but the file moves into queue (of qd) after the fsync and
+ * before the complete bit, so it is never complete in its first queue:
+ * cleanup puts a message that must be held straight into hold/. A failed
+ * move is an error like the others (the file is still unfinished, and
+ * queue_file_abort() removes it from wherever it is).
+ */
+int queue_file_finish_in(struct queue_file *qf, const struct queue_dir *qd, const char *queue);
 /* Removes an unfinished file (leaves a finished one alone) and frees qf. */
 void queue_file_abort(struct queue_file *qf);
 /* Frees qf after queue_file_finish(); same as queue_file_abort() before. */

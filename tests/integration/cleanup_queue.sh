@@ -340,7 +340,10 @@ check_text "kill -9: the file has no complete bit" "mode: incomplete
 " "$tmp/killed.mode"
 "$DUMP" "$INCOMING/$killed_qid" >"$tmp/killed.refused"
 check_status "kill -9: the reader refuses it" 1 $?
-# The next cleanup process removes it once it is older than 5 seconds.
+# A held message moves to hold/ just before its complete bit: a copy
+# planted there stands for a cleanup killed between the two.
+cp -p "$INCOMING/$killed_qid" "$inst/spool/hold/$killed_qid"
+# The next cleanup process removes them once they are older than 5 seconds.
 sleep 6
 printf 'Subject: after\n\nx\n' >"$tmp/in"
 submit after -f s@x.example -r alice@mx.example.test <"$tmp/in"
@@ -350,6 +353,14 @@ status: 0
 qid=$killed_qid
 no_file "kill -9: unfinished file removed by the next cleanup"
 check_log "kill -9: removal logged" "warning: $killed_qid: removed unfinished queue file"
+checks=$((checks + 1))
+if [ ! -e "$inst/spool/hold/$killed_qid" ] &&
+    [ "$(grep -c "warning: $killed_qid: removed unfinished queue file" "$inst/maillog")" = 2 ]; then
+    echo "ok: kill -9: the unfinished file in hold/ is removed too"
+else
+    echo "FAILED: kill -9: unfinished file in hold/ not removed"
+    failures=$((failures + 1))
+fi
 
 # Nothing unfinished is left in incoming/.
 find "$INCOMING" -type f ! -perm -u+x >"$tmp/incomplete"

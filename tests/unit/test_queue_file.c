@@ -314,6 +314,54 @@ static void test_complete_bit(void **state)
     buf_release(&path);
 }
 
+/* finish_in: the file is complete only in its final queue; a move that
+ * cannot be made (the name is taken there) fails and leaves nothing. */
+static void test_finish_in(void **state)
+{
+    struct queue_fixture *fx = *state;
+    struct queue_file *qf;
+    struct buf path = BUF_INIT;
+    struct stat st;
+    char id[QUEUE_ID_SIZE];
+    int fd;
+
+    buf_printf(&path, "%s/hold", fx->top);
+    if (mkdir(buf_str(&path), 0700) < 0)
+        assert_int_equal(errno, EEXIST);
+    qf = create(fx, 0);
+    put_envelope(qf);
+    assert_int_equal(queue_file_begin_content(qf), 0);
+    assert_int_equal(queue_file_put_line(qf, "held", 4), 0);
+    assert_int_equal(queue_file_finish_in(qf, fx->qd, "hold"), 0);
+    buf_reset(&path);
+    buf_printf(&path, "%s/hold/%s", fx->top, queue_file_id(qf));
+    assert_string_equal(queue_file_path(qf), buf_str(&path));
+    assert_int_equal(stat(buf_str(&path), &st), 0);
+    assert_true(queue_file_is_complete(&st));
+    assert_int_equal(count_entries(fx, "incoming"), 0);
+    queue_file_close(qf); /* finished: stays in hold/ */
+    assert_int_equal(count_entries(fx, "hold"), 1);
+
+    /* The name is taken in hold/: refused, and abort removes the file. */
+    qf = create(fx, 0);
+    put_envelope(qf);
+    assert_int_equal(queue_file_begin_content(qf), 0);
+    snprintf(id, sizeof(id), "%s", queue_file_id(qf));
+    buf_reset(&path);
+    buf_printf(&path, "%s/hold/%s", fx->top, id);
+    fd = open(buf_str(&path), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    (void)close(fd);
+    assert_int_equal(queue_file_finish_in(qf, fx->qd, "hold"), -1);
+    assert_non_null(strstr(queue_file_error(qf), id));
+    queue_file_abort(qf);
+    assert_int_equal(count_entries(fx, "incoming"), 0);
+    assert_int_equal(stat(buf_str(&path), &st), 0); /* the other file is untouched */
+    assert_false(queue_file_is_complete(&st));
+    assert_int_equal(count_entries(fx, "hold"), 2);
+    buf_release(&path);
+}
+
 static void test_abort(void **state)
 {
     struct queue_fixture *fx = *state;
@@ -654,6 +702,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chunk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_complete_bit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_finish_in, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_opts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_refuses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_create_hashed, setup_long_hashed, teardown),
