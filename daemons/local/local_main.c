@@ -209,7 +209,6 @@ static void local_deliver(const struct deliver_request *req, struct deliver_resu
 {
     struct local_msg msg;
     struct mailbox_queue_source src;
-    struct queue_reader *reader;
     struct buf err = BUF_INIT;
     size_t i;
 
@@ -217,10 +216,10 @@ static void local_deliver(const struct deliver_request *req, struct deliver_resu
     memset(&msg, 0, sizeof(msg));
     msg.req = req;
     msg.times = times;
-    reader = queue_reader_open(local_qd, req->queue_name, req->queue_id, 0, &err);
-    if (reader == NULL || mailbox_content_queue(&msg.content, &src, reader, &err) < 0) {
-        msg_warn("%s: cannot read queue file %s/%s: %s", req->queue_id, req->queue_name,
-                 req->queue_id, buf_str(&err));
+    if (req->queue == NULL || mailbox_content_queue(&msg.content, &src, req->queue, &err) < 0) {
+        if (req->queue != NULL)
+            msg_warn("%s: cannot read queue file %s/%s: %s", req->queue_id, req->queue_name,
+                     req->queue_id, buf_str(&err));
         deliver_result_fill(res, req->nrcpt, DELIVER_STATUS_DEFER, "4.3.0", "local",
                             "queue file read error");
         goto done;
@@ -239,8 +238,6 @@ static void local_deliver(const struct deliver_request *req, struct deliver_resu
 done:
     if (msg.delivered_to)
         htable_free(msg.delivered_to, NULL);
-    if (reader)
-        queue_reader_close(reader);
     buf_release(&err);
 }
 

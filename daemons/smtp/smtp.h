@@ -102,9 +102,8 @@ int smtp_connect(const struct smtp_config *cfg, const struct smtp_target *t, str
 enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const struct smtp_target *t,
                                        int fd, const struct deliver_request *req,
                                        struct deliver_result *res, struct deliver_times *times,
-                                       const struct queue_dir *qd, struct buf *why, char *dsn,
-                                       size_t dsn_size, struct smtp_conn **cache, const char *dest,
-                                       int final);
+                                       struct buf *why, char *dsn, size_t dsn_size,
+                                       struct smtp_conn **cache, const char *dest, int final);
 
 /*
  * Connection reuse: a session that ended cleanly is kept in *cache (one
@@ -125,7 +124,7 @@ struct smtp_conn {
 };
 int smtp_session_reuse(const struct smtp_config *cfg, struct smtp_conn **cache,
                        const struct deliver_request *req, struct deliver_result *res,
-                       struct deliver_times *times, const struct queue_dir *qd);
+                       struct deliver_times *times);
 /* Says QUIT on the cached session and frees it (no-op when none). */
 void smtp_conn_close(const struct smtp_config *cfg, struct smtp_conn **cache);
 

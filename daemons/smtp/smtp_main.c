@@ -92,7 +92,7 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, int last_dest,
         fd = smtp_connect(&smtp_cfg, &t, why);
         snprintf(dsn, dsn_size, "4.4.1");
         if (fd >= 0 &&
-            smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size,
+            smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, why, dsn, dsn_size,
                                  &smtp_cache, req->nexthop, last_dest) == SMTP_ATTEMPT_DONE)
             result = DEST_DONE;
         buf_release(&err);
@@ -139,7 +139,7 @@ static enum smtp_dest_status smtp_try_dest(const char *spec, int last_dest,
             msg_info("%s: %s", req->queue_id, buf_str(why));
             continue;
         }
-        if (smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, smtp_qd, why, dsn, dsn_size,
+        if (smtp_session_deliver(&smtp_cfg, &t, fd, req, res, times, why, dsn, dsn_size,
                                  &smtp_cache, req->nexthop,
                                  last_dest && i + 1 == ntry) == SMTP_ATTEMPT_DONE) {
             result = DEST_DONE;
@@ -182,7 +182,7 @@ static void smtp_deliver(const struct deliver_request *req, struct deliver_resul
         if (strcmp(smtp_cache->dest, req->nexthop) != 0 ||
             now.tv_sec - smtp_cache->idle_since.tv_sec > smtp_cfg.cache_time_limit)
             smtp_conn_close(&smtp_cfg, &smtp_cache);
-        else if (smtp_session_reuse(&smtp_cfg, &smtp_cache, req, res, times, smtp_qd) == 0)
+        else if (smtp_session_reuse(&smtp_cfg, &smtp_cache, req, res, times) == 0)
             return;
     }
     smtp_dest_split(req->nexthop, &dests, &ndest);

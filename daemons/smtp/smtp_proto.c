@@ -101,7 +101,6 @@ struct smtp_state {
     struct smtp_reply reply;
     struct buf line;
     struct buf acc;
-    const struct queue_dir *qd;
     char next_dsn[16]; /* status for the reason when another server is tried */
     int clean;         /* the session is between transactions: QUIT or reuse */
     int final;         /* the last server to try: a 4xx is final here too */
@@ -463,15 +462,13 @@ static int smtp_put_content(struct smtp_state *st, struct buf *why)
     const struct smtp_config *cfg = st->s.cfg;
     struct mailbox_content content;
     struct mailbox_queue_source src;
-    struct queue_reader *reader;
     struct buf err = BUF_INIT;
     int bol = 1, rc = 0, n, eol;
     size_t col = 0;
     const char *data;
     size_t len;
 
-    reader = queue_reader_open(st->qd, st->req->queue_name, st->req->queue_id, 0, &err);
-    if (reader == NULL || mailbox_content_queue(&content, &src, reader, &err) < 0) {
+    if (st->req->queue == NULL || mailbox_content_queue(&content, &src, st->req->queue, &err) < 0) {
         msg_warn("%s: cannot read queue file %s/%s: %s", st->req->queue_id, st->req->queue_name,
                  st->req->queue_id, buf_str(&err));
         buf_set(why, "error reading message file");
@@ -520,8 +517,6 @@ static int smtp_put_content(struct smtp_state *st, struct buf *why)
     if (smtp_flush(st, STAGE_BODY, cfg->data_xfer_timeout, why) < 0)
         rc = -1;
 done:
-    if (reader != NULL)
-        queue_reader_close(reader);
     buf_release(&err);
     return rc;
 }
@@ -659,14 +654,13 @@ out:
 /* Sets up the per-call state around an open stream. */
 static void smtp_state_init(struct smtp_state *st, const struct smtp_config *cfg,
                             const struct smtp_target *t, const struct deliver_request *req,
-                            struct deliver_result *res, const struct queue_dir *qd)
+                            struct deliver_result *res)
 {
     memset(st, 0, sizeof(*st));
     st->s.cfg = cfg;
     st->s.target = t;
     st->req = req;
     st->res = res;
-    st->qd = qd;
     st->lim.max_line = cfg->reply_line_max;
     st->lim.max_lines = cfg->reply_lines_max;
     smtp_reply_parsed_init(&st->parsed);
@@ -762,15 +756,14 @@ static void smtp_session_end(struct smtp_state *st, struct smtp_conn *conn,
 enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const struct smtp_target *t,
                                        int fd, const struct deliver_request *req,
                                        struct deliver_result *res, struct deliver_times *times,
-                                       const struct queue_dir *qd, struct buf *why, char *dsn,
-                                       size_t dsn_size, struct smtp_conn **cache, const char *dest,
-                                       int final)
+                                       struct buf *why, char *dsn, size_t dsn_size,
+                                       struct smtp_conn **cache, const char *dest, int final)
 {
     struct smtp_state st;
     enum smtp_attempt outcome = SMTP_ATTEMPT_DONE;
     int rc;
 
-    smtp_state_init(&st, cfg, t, req, res, qd);
+    smtp_state_init(&st, cfg, t, req, res);
     st.final = final;
     st.s.stream = stream_open_fd(fd, 1);
     rc = smtp_helo(&st, why);
@@ -805,7 +798,7 @@ enum smtp_attempt smtp_session_deliver(const struct smtp_config *cfg, const stru
 
 int smtp_session_reuse(const struct smtp_config *cfg, struct smtp_conn **cache,
                        const struct deliver_request *req, struct deliver_result *res,
-                       struct deliver_times *times, const struct queue_dir *qd)
+                       struct deliver_times *times)
 {
     struct smtp_conn *conn = *cache;
     struct smtp_state st;
@@ -813,7 +806,7 @@ int smtp_session_reuse(const struct smtp_config *cfg, struct smtp_conn **cache,
     int ok;
 
     *cache = NULL;
-    smtp_state_init(&st, cfg, &conn->target, req, res, qd);
+    smtp_state_init(&st, cfg, &conn->target, req, res);
     st.s.stream = conn->stream;
     st.s.features = conn->features;
     st.s.size_limit = conn->size_limit;
@@ -845,7 +838,7 @@ void smtp_conn_close(const struct smtp_config *cfg, struct smtp_conn **cache)
     if (conn == NULL)
         return;
     *cache = NULL;
-    smtp_state_init(&st, cfg, &conn->target, NULL, NULL, NULL);
+    smtp_state_init(&st, cfg, &conn->target, NULL, NULL);
     st.s.stream = conn->stream;
     st.s.auth_mechs = conn->auth_mechs;
     st.clean = 1;

@@ -197,16 +197,15 @@ static void virtual_deliver(const struct deliver_request *req, struct deliver_re
 {
     struct mailbox_content content;
     struct mailbox_queue_source src;
-    struct queue_reader *reader;
     struct buf err = BUF_INIT;
     size_t i;
 
     (void)times;
     (void)ctx;
-    reader = queue_reader_open(virtual_qd, req->queue_name, req->queue_id, 0, &err);
-    if (reader == NULL || mailbox_content_queue(&content, &src, reader, &err) < 0) {
-        msg_warn("%s: cannot read queue file %s/%s: %s", req->queue_id, req->queue_name,
-                 req->queue_id, buf_str(&err));
+    if (req->queue == NULL || mailbox_content_queue(&content, &src, req->queue, &err) < 0) {
+        if (req->queue != NULL)
+            msg_warn("%s: cannot read queue file %s/%s: %s", req->queue_id, req->queue_name,
+                     req->queue_id, buf_str(&err));
         deliver_result_fill(res, req->nrcpt, DELIVER_STATUS_DEFER, "4.3.0", "virtual",
                             "queue file read error");
     } else {
@@ -215,8 +214,6 @@ static void virtual_deliver(const struct deliver_request *req, struct deliver_re
             deliver_agent_mark_done(req, i, &res[i]);
         }
     }
-    if (reader)
-        queue_reader_close(reader);
     buf_release(&err);
 }
 

@@ -3,16 +3,15 @@
  * deliver_agent.h).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include "mail/deliver_agent.h"
 #include "mail/queue_dir.h"
 #include "mail/queue_file.h"
+#include "mail/queue_reader.h"
 #include "util/attr_io.h"
 #include "util/mem.h"
 #include "util/msg.h"
@@ -66,30 +65,33 @@ void deliver_agent_mark_done(const struct deliver_request *req, size_t i,
 {
     const struct deliver_rcpt *rcpt = &req->rcpt[i];
 
-    if (res->marked || res->status != DELIVER_STATUS_OK || req->queue_fd < 0 || rcpt->offset <= 0 ||
-        (req->flags & DELIVER_FLAG_VERIFY) || (rcpt->notify & QUEUE_DSN_NOTIFY_SUCCESS))
+    if (res->marked || res->status != DELIVER_STATUS_OK || req->queue == NULL ||
+        rcpt->offset <= 0 || (req->flags & DELIVER_FLAG_VERIFY) ||
+        (rcpt->notify & QUEUE_DSN_NOTIFY_SUCCESS))
         return;
-    if (queue_file_mark_done(req->queue_fd, (off_t)rcpt->offset, 0) < 0)
+    if (queue_file_mark_done(queue_reader_fd(req->queue), (off_t)rcpt->offset, 0) < 0)
         msg_warn("%s: mark recipient %s done: %s", req->queue_id, rcpt->address, strerror(errno));
     else
         res->marked = 1;
 }
 
-/* The queue file, read-write, for the done marks; -1 (logged) when it
- * cannot be opened: qmgr then marks the recipients as before. */
-static int deliver_agent_open_queue(const struct queue_dir *qd, const struct deliver_request *req)
+/* The queue file, read-write: the agent reads the content from it and
+ * marks recipients done in it, one open per request. NULL (logged) when it
+ * cannot be opened: the agent then defers what needs the content. */
+static struct queue_reader *deliver_agent_open_queue(const struct queue_dir *qd,
+                                                     const struct deliver_request *req)
 {
-    struct buf path = BUF_INIT;
-    int fd = -1;
+    struct queue_reader *r;
+    struct buf err = BUF_INIT;
 
     if (qd == NULL)
-        return -1;
-    if (queue_dir_path(qd, req->queue_name, req->queue_id, &path) < 0)
-        msg_warn("%s: bad queue file name %s/%s", req->queue_id, req->queue_name, req->queue_id);
-    else if ((fd = open(buf_str(&path), O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
-        msg_warn("%s: open %s: %s", req->queue_id, buf_str(&path), strerror(errno));
-    buf_release(&path);
-    return fd;
+        return NULL;
+    r = queue_reader_open(qd, req->queue_name, req->queue_id, QUEUE_READ_RDWR, &err);
+    if (r == NULL)
+        msg_warn("%s: cannot open queue file %s/%s: %s", req->queue_id, req->queue_name,
+                 req->queue_id, buf_str(&err));
+    buf_release(&err);
+    return r;
 }
 
 int deliver_agent_serve(struct stream *client, const struct queue_dir *qd, deliver_agent_fn fn,
@@ -122,7 +124,7 @@ int deliver_agent_serve(struct stream *client, const struct queue_dir *qd, deliv
     }
     attr_msg_free(&msg);
     res = mem_calloc(req.nrcpt, sizeof(res[0]));
-    req.queue_fd = deliver_agent_open_queue(qd, &req);
+    req.queue = deliver_agent_open_queue(qd, &req);
     gettimeofday(&times.agent_start, NULL);
     times.conn_done = times.agent_start;
     times.done.tv_sec = 0;
@@ -135,9 +137,9 @@ int deliver_agent_serve(struct stream *client, const struct queue_dir *qd, deliv
                         "delivery agent left the recipient unprocessed");
     for (i = 0; i < req.nrcpt; i++)
         deliver_agent_mark_done(&req, i, &res[i]);
-    if (req.queue_fd >= 0)
-        (void)close(req.queue_fd);
-    req.queue_fd = -1;
+    if (req.queue != NULL)
+        queue_reader_close(req.queue);
+    req.queue = NULL;
     for (i = 0; i < req.nrcpt; i++)
         if (!res[i].logged)
             deliver_log(&req, &req.rcpt[i], &res[i], &times);

@@ -9,8 +9,9 @@
  * function must fill every result (status, dsn_status, reason, relay...)
  * with strings from mem_strdup(); this module frees them.
  *
- * Exactly once: the queue file is opened read-write before the agent runs,
- * and a recipient is marked done in it as soon as its delivery succeeded
+ * Exactly once: the queue file is opened read-write before the agent runs
+ * (req->queue: the agent reads the content from it and must not close
+ * it), and a recipient is marked done in it as soon as its delivery succeeded
  * (deliver_agent_mark_done(), which an agent calls right after each
  * delivery; whatever it did not mark is marked when it returns, before the
  * results go to qmgr). A kill -9 of qmgr or of the agent after that point

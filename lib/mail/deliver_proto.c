@@ -122,7 +122,6 @@ int deliver_decode_request(const struct attr_msg *msg, struct deliver_request *r
     size_t i;
 
     memset(req, 0, sizeof(*req));
-    req->queue_fd = -1;
     if (deliver_get_str(top, "queue_name", &req->queue_name, err) < 0
         || deliver_get_str(top, "queue_id", &req->queue_id, err) < 0
         || deliver_get_long(top, "data_offset", &req->data_offset, err) < 0
@@ -200,7 +199,6 @@ void deliver_request_free(struct deliver_request *req)
     mem_free(req->sender);
     mem_free(req->envid);
     memset(req, 0, sizeof(*req));
-    req->queue_fd = -1;
 }
 
 const char *deliver_request_attr(const struct deliver_request *req, const char *name)

@@ -25,6 +25,8 @@
 #include "util/attr.h"
 #include "util/buf.h"
 
+struct queue_reader;
+
 #define DELIVER_PROTO_NAME    "deliver"
 #define DELIVER_PROTO_VERSION 1
 
@@ -72,8 +74,9 @@ struct deliver_request {
     size_t nattr;
     struct deliver_rcpt *rcpt;
     size_t nrcpt;
-    int queue_fd; /* agent side, not on the wire: the queue file open
-                   * read-write for done marks, or -1 */
+    struct queue_reader *queue; /* agent side, not on the wire: the queue
+                                 * file, open read-write (content and done
+                                 * marks), or NULL; deliver_agent.c owns it */
 };
 
 enum deliver_status {
