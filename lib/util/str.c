@@ -66,12 +66,15 @@ char *str_token_braced(char **cursor, const char *delims, const char **err)
     return str_trim(start + 1);
 }
 
-char *str_token_list(char **cursor)
+/* str_token_list() and str_token_list_checked(): *open says whether a '{'
+ * was left unclosed at the end of the token. */
+static char *str_token_list_scan(char **cursor, int *open)
 {
     char *start;
     char *p;
     int depth = 0;
 
+    *open = 0;
     if (*cursor == NULL)
         return NULL;
     start = *cursor + strspn(*cursor, STR_LIST_SEP);
@@ -87,10 +90,31 @@ char *str_token_list(char **cursor)
         else if (depth == 0 && strchr(STR_LIST_SEP, *p) != NULL)
             break;
     }
+    *open = depth > 0;
     if (*p != '\0')
         *p++ = '\0';
     *cursor = p;
     return start;
+}
+
+char *str_token_list(char **cursor)
+{
+    int open;
+
+    return str_token_list_scan(cursor, &open);
+}
+
+char *str_token_list_checked(char **cursor, const char **err)
+{
+    int open;
+    char *token = str_token_list_scan(cursor, &open);
+
+    *err = NULL;
+    if (token != NULL && open) {
+        *err = "missing '}'";
+        return NULL;
+    }
+    return token;
 }
 
 char *str_trim(char *s)

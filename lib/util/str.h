@@ -25,6 +25,9 @@ char *str_token_braced(char **cursor, const char *delims, const char **err);
  * split: "check_sender_access inline:{ a=OK, b=REJECT }" is two tokens,
  * the braces kept (Postfix's list syntax for type:{...} tables). */
 char *str_token_list(char **cursor);
+/* The same, but a '{' left open ends the list: NULL with *err set (where a
+ * configuration must not be read with a guess). */
+char *str_token_list_checked(char **cursor, const char **err);
 char *str_trim(char *s);
 char *str_lower(char *s);
 int str_prefix(const char *s, const char *prefix);
@@ -32,7 +35,7 @@ int str_casecmp_prefix(const char *s, const char *prefix);
 
 /* Strict conversions; return 0 on success, -1 on syntax error or overflow. */
 int str_to_long(const char *s, long *out);
-int str_to_bool(const char *s, int *out);          /* yes/no/true/false, any case */
+int str_to_bool(const char *s, int *out);            /* yes/no/true/false, any case */
 int str_to_time(const char *s, int unit, long *out); /* "10", "10s", "5m", "2h", "1d", "1w" */
 
 /* Appends data to out with control and non-ASCII bytes replaced by '?'. */

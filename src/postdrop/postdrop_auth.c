@@ -17,42 +17,6 @@
 #include "util/msg.h"
 #include "util/str.h"
 
-/*
- * The next pattern of a Postfix list: separated by blanks or commas, but a
- * {...} group anywhere in it (as in "inline:{ a=b, c=d }") is kept whole.
- * str_token_braced() handles only groups that start a token. Returns NULL
- * at the end, or with *err set for an unbalanced '{'.
- */
-static char *postdrop_next_pattern(char **cursor, const char **err)
-{
-    char *start = *cursor + strspn(*cursor, STR_LIST_SEP);
-    char *p;
-    int depth = 0;
-
-    *err = NULL;
-    if (*start == '\0') {
-        *cursor = start;
-        return NULL;
-    }
-    for (p = start; *p != '\0'; p++) {
-        if (*p == '{')
-            depth++;
-        else if (*p == '}' && depth > 0)
-            depth--;
-        else if (depth == 0 && strchr(STR_LIST_SEP, *p) != NULL)
-            break;
-    }
-    if (depth > 0) {
-        *err = "missing '}'";
-        *cursor = p;
-        return NULL;
-    }
-    if (*p != '\0')
-        *p++ = '\0';
-    *cursor = p;
-    return start;
-}
-
 /* One "type:table" pattern looked up with key: 1 found, 0 not, -1 error. */
 static int postdrop_table_lookup(const char *spec, const char *key, const char **value,
                                  struct buf *err)
@@ -81,7 +45,7 @@ int postdrop_user_authorized(const char *list, const char *login, struct buf *er
     int result = 0;
     int match;
 
-    while ((word = postdrop_next_pattern(&cursor, &berr)) != NULL) {
+    while ((word = str_token_list_checked(&cursor, &berr)) != NULL) {
         int negate = 0;
 
         while (*word == '!') {
@@ -172,7 +136,7 @@ int postdrop_sender_allowed(const char *maps, const char *login, const char *sen
     int found = 0;
     int result = 0;
 
-    while (!found && (word = postdrop_next_pattern(&cursor, &berr)) != NULL) {
+    while (!found && (word = str_token_list_checked(&cursor, &berr)) != NULL) {
         if ((found = postdrop_table_lookup(word, login, &value, err)) < 0) {
             mem_free(copy);
             return -1;

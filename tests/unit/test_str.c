@@ -433,10 +433,29 @@ static void test_token_list(void **state)
     assert_null(str_token_list(&cursor));
 }
 
+static void test_token_list_checked(void **state)
+{
+    char text[] = "a inline:{ x=1, y=2 } b {open c";
+    char *cursor = text;
+    const char *err = "stale";
+
+    (void)state;
+    assert_string_equal(str_token_list_checked(&cursor, &err), "a");
+    assert_null(err);
+    assert_string_equal(str_token_list_checked(&cursor, &err), "inline:{ x=1, y=2 }");
+    assert_string_equal(str_token_list_checked(&cursor, &err), "b");
+    assert_null(str_token_list_checked(&cursor, &err));
+    assert_string_equal(err, "missing '}'");
+    /* The cursor is at the end: nothing more. */
+    assert_null(str_token_list_checked(&cursor, &err));
+    assert_null(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_token_list),
+        cmocka_unit_test(test_token_list_checked),
         cmocka_unit_test(test_token_basic_and_runs),
         cmocka_unit_test(test_token_modifies_in_place),
         cmocka_unit_test(test_token_null_cursor),
