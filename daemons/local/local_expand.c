@@ -144,33 +144,8 @@ static int local_domain_is_local(const char *domain)
 
 int local_table_lookup(const char *maps, const char *key, struct buf *out, struct buf *err)
 {
-    char *list, *cursor, *spec;
-    struct dict *d;
-    const char *value;
-    int ret = 0, rc;
-
-    list = mem_strdup(maps);
-    for (cursor = list; ret == 0 && (spec = str_token_list(&cursor)) != NULL;) {
-        if ((d = mail_table_get(spec, err)) == NULL) {
-            /* nis: and friends are not available here: Postfix skips them too. */
-            if (strncmp(spec, "nis:", 4) == 0) {
-                buf_reset(err);
-                continue;
-            }
-            ret = -1;
-            break;
-        }
-        rc = dict_lookup(d, key, &value);
-        if (rc == DICT_FOUND) {
-            buf_set(out, value);
-            ret = 1;
-        } else if (rc == DICT_ERROR) {
-            buf_printf(err, "%s: table lookup error", spec);
-            ret = -1;
-        }
-    }
-    mem_free(list);
-    return ret;
+    /* nis: and friends are not available here: Postfix skips them too. */
+    return mail_table_list_lookup(maps, key, MAIL_TABLE_SKIP_NIS, NULL, out, err);
 }
 
 /* Looks key up in every alias_maps table (local_table_lookup). */

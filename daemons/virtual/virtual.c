@@ -42,28 +42,8 @@ static int virtual_nonroot;
  * (value in out), 0 not found, -1 error (err). */
 static int virtual_lookup(const char *maps, const char *address, struct buf *out, struct buf *err)
 {
-    char *list = mem_strdup(maps), *cursor = list, *spec;
-    struct dict *d;
-    const char *value;
-    int ret = 0, rc;
-
-    while (ret == 0 && (spec = str_token_list(&cursor)) != NULL) {
-        if ((d = mail_table_get(spec, err)) == NULL) {
-            ret = -1;
-            break;
-        }
-        rc = dict_lookup_address(d, address, DICT_ADDR_FULL | DICT_ADDR_AT_DOMAIN,
-                                 var_recipient_delimiter, 0, &value, NULL);
-        if (rc == DICT_FOUND) {
-            buf_set(out, value);
-            ret = 1;
-        } else if (rc == DICT_ERROR) {
-            buf_printf(err, "%s: table lookup error", spec);
-            ret = -1;
-        }
-    }
-    mem_free(list);
-    return ret;
+    return mail_table_list_lookup(maps, address, DICT_ADDR_FULL | DICT_ADDR_AT_DOMAIN,
+                                  var_recipient_delimiter, out, err);
 }
 
 /* A uid or gid from its maps: 0 with *id, or -1 with the reason. */

@@ -103,11 +103,64 @@ static void test_open_error(void **state)
     buf_release(&err);
 }
 
+/* A list: the first table that answers wins; address forms; nis: skipped
+ * only when asked; a table that cannot be opened is an error. */
+static void test_list_lookup(void **state)
+{
+    struct buf maps = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
+
+    (void)state;
+    snprintf(dir, sizeof(dir), "/tmp/test_mail_table.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    build("first", "alice", "from-first");
+    build("second", "bob", "from-second");
+    build("addr", "@example.test", "catch-all");
+    buf_printf(&maps, "hash:%s/first, hash:%s/second", dir, dir);
+    assert_int_equal(mail_table_list_lookup(buf_str(&maps), "bob", 0, NULL, &out, &err), 1);
+    assert_string_equal(buf_str(&out), "from-second");
+    assert_int_equal(mail_table_list_lookup(buf_str(&maps), "alice", 0, NULL, &out, &err), 1);
+    assert_string_equal(buf_str(&out), "from-first");
+    assert_int_equal(mail_table_list_lookup(buf_str(&maps), "carol", 0, NULL, &out, &err), 0);
+
+    buf_reset(&maps);
+    buf_printf(&maps, "hash:%s/addr", dir);
+    assert_int_equal(mail_table_list_lookup(buf_str(&maps), "x+y@example.test",
+                                            DICT_ADDR_FULL | DICT_ADDR_AT_DOMAIN, "+", &out, &err),
+                     1);
+    assert_string_equal(buf_str(&out), "catch-all");
+    /* Without address forms the key must match as it is. */
+    assert_int_equal(
+        mail_table_list_lookup(buf_str(&maps), "x+y@example.test", 0, NULL, &out, &err), 0);
+
+    buf_reset(&maps);
+    buf_printf(&maps, "nis:mail.aliases hash:%s/first", dir);
+    assert_int_equal(
+        mail_table_list_lookup(buf_str(&maps), "alice", MAIL_TABLE_SKIP_NIS, NULL, &out, &err), 1);
+    assert_int_equal(mail_table_list_lookup(buf_str(&maps), "alice", 0, NULL, &out, &err), -1);
+    assert_true(buf_len(&err) > 0);
+    buf_reset(&err);
+    assert_int_equal(
+        mail_table_list_lookup("hash:/nonexistent/postern/x", "a", 0, NULL, &out, &err), -1);
+    assert_non_null(strstr(buf_str(&err), "/nonexistent/postern/x"));
+
+    mail_table_close_all();
+    buf_release(&maps);
+    buf_release(&out);
+    buf_release(&err);
+    {
+        char cmd[128];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+        assert_int_equal(system(cmd), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reopen_on_change),
         cmocka_unit_test(test_open_error),
+        cmocka_unit_test(test_list_lookup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
