@@ -637,7 +637,10 @@ static int qmgr_transport_round(struct qmgr_transport *t, time_t now)
     return progress;
 }
 
-void qmgr_deliver_unthrottle(void)
+/* Calls fn for every destination of every transport, over a snapshot: fn
+ * may remove the destination it is given. */
+static void qmgr_each_dest(void (*fn)(struct qmgr_transport *t, struct qmgr_dest *d, void *ctx),
+                           void *ctx)
 {
     struct htable_entry **all, **dests;
     size_t n, i, nd, j;
@@ -647,48 +650,55 @@ void qmgr_deliver_unthrottle(void)
         struct qmgr_transport *t = all[i]->value;
 
         dests = htable_sorted(t->dests, &nd);
-        for (j = 0; j < nd; j++) {
-            struct qmgr_dest *d = dests[j]->value;
-
-            d->throttled_until = 0;
-            d->fail_cohorts = 0;
-        }
+        for (j = 0; j < nd; j++)
+            fn(t, dests[j]->value, ctx);
         mem_free(dests);
     }
     mem_free(all);
 }
 
+static void qmgr_dest_unthrottle(struct qmgr_transport *t, struct qmgr_dest *d, void *ctx)
+{
+    (void)t;
+    (void)ctx;
+    d->throttled_until = 0;
+    d->fail_cohorts = 0;
+}
+
+void qmgr_deliver_unthrottle(void)
+{
+    qmgr_each_dest(qmgr_dest_unthrottle, NULL);
+}
+
+struct qmgr_gc_now {
+    time_t sec;
+    long long ms;
+};
+
+/* Forgets d unless it has work, a suspension or a rate-delay pause to keep. */
+static void qmgr_dest_gc(struct qmgr_transport *t, struct qmgr_dest *d, void *ctx)
+{
+    const struct qmgr_gc_now *now = ctx;
+
+    if ((d->throttled_until != 0 && now->sec < d->throttled_until) || d->next_start_ms > now->ms ||
+        d->active > 0 || d->head != NULL || d->in_ring)
+        return;
+    (void)htable_remove(t->dests, d->name);
+    mem_free(d->name);
+    mem_free(d->dead_reason);
+    mem_free(d->dead_dsn);
+    mem_free(d);
+}
+
 void qmgr_deliver_gc(void)
 {
-    struct htable_entry **all, **dests;
-    size_t n, i, nd, j;
-    time_t now = time(NULL);
+    struct qmgr_gc_now now;
 
     if (qmgr_running)
         return;
-    all = htable_sorted(qmgr_transports, &n);
-    for (i = 0; i < n; i++) {
-        struct qmgr_transport *t = all[i]->value;
-
-        dests = htable_sorted(t->dests, &nd);
-        for (j = 0; j < nd; j++) {
-            struct qmgr_dest *d = dests[j]->value;
-
-            if (d->throttled_until != 0 && now < d->throttled_until)
-                continue;
-            if (d->next_start_ms > qmgr_now_ms())
-                continue; /* keep its rate-delay pause */
-            if (d->active > 0 || d->head != NULL || d->in_ring)
-                continue;
-            (void)htable_remove(t->dests, d->name);
-            mem_free(d->name);
-            mem_free(d->dead_reason);
-            mem_free(d->dead_dsn);
-            mem_free(d);
-        }
-        mem_free(dests);
-    }
-    mem_free(all);
+    now.sec = time(NULL);
+    now.ms = qmgr_now_ms();
+    qmgr_each_dest(qmgr_dest_gc, &now);
 }
 
 void qmgr_deliver_run(void)
