@@ -30,6 +30,7 @@
 #include "util/mem.h"
 #include "util/msg.h"
 #include "util/proc.h"
+#include "util/sock.h"
 #include "util/str.h"
 
 struct server_state server_state;
@@ -346,6 +347,15 @@ void server_idle_arm(void)
     if (server_state.loop == NULL || server_state.hooks->run_forever || server_state.standalone)
         return;
     event_timer_set(server_state.loop, server_state.max_idle * 1000, server_idle_event, NULL);
+}
+
+int server_accept(int listen_fd)
+{
+    int fd = sock_accept(listen_fd);
+
+    if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        msg_warn("accept on descriptor %d: %s", listen_fd, strerror(errno));
+    return fd;
 }
 
 void server_idle_cancel(void)

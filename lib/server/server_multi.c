@@ -18,7 +18,6 @@
 #include "util/events.h"
 #include "util/mem.h"
 #include "util/msg.h"
-#include "util/sock.h"
 #include "util/stream.h"
 
 struct multi_client {
@@ -167,11 +166,8 @@ static void multi_accept(int listen_fd, void *ctx)
     int fd;
 
     (void)ctx;
-    if ((fd = sock_accept(listen_fd)) < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            msg_warn("accept on descriptor %d: %s", listen_fd, strerror(errno));
+    if ((fd = server_accept(listen_fd)) < 0)
         return;
-    }
     server_idle_cancel();
     client = multi_add(fd);
     if (event_add_read(server_state.loop, fd, multi_readable, client) < 0)

@@ -57,6 +57,11 @@ int server_request_end(void);
  * returns 1 when max_use is reached. */
 int server_count_use(void);
 
+/* accept() on a listener the master passed: the client descriptor, or -1
+ * (EAGAIN: another process of the service took the connection, silently;
+ * anything else is logged). */
+int server_accept(int listen_fd);
+
 void server_idle_arm(void);
 void server_idle_cancel(void);
 void server_pre_accept(void);

@@ -16,7 +16,6 @@
 #include "server/server_private.h"
 #include "util/events.h"
 #include "util/msg.h"
-#include "util/sock.h"
 #include "util/stream.h"
 
 static server_single_fn single_service;
@@ -35,12 +34,8 @@ static void single_accept(int listen_fd, void *ctx)
     int fd;
 
     (void)ctx;
-    if ((fd = sock_accept(listen_fd)) < 0) {
-        /* EAGAIN: another process of this service took the connection. */
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            msg_warn("accept on descriptor %d: %s", listen_fd, strerror(errno));
+    if ((fd = server_accept(listen_fd)) < 0)
         return;
-    }
     server_request_begin();
     single_serve(fd);
     if (server_request_end())

@@ -70,11 +70,8 @@ static void trigger_stream_event(int listen_fd, void *ctx)
     int fd;
 
     (void)ctx;
-    if ((fd = sock_accept(listen_fd)) < 0) {
-        if (errno != EAGAIN && errno != EWOULDBLOCK)
-            msg_warn("accept on descriptor %d: %s", listen_fd, strerror(errno));
+    if ((fd = server_accept(listen_fd)) < 0)
         return;
-    }
     len = trigger_read_stream(fd, data);
     (void)close(fd);
     if (len > 0)
