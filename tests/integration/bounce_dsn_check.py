@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """bounce_dsn_check.py - checks a notice written by postern's bounce daemon, for
-tests/integration/bounce_dsn.sh (not run on its own).
+tests/integration/bounce_dsn.sh (not run on its own); qmgr_trace.sh imports
+queue_content() from it.
 
 Usage: bounce_dsn_check.py KIND QUEUE_FILE ORIG_ID RCPT ACTION STATUS DIAG REFERENCE
 KIND is one of KINDS below; DIAG is a regular expression for the whole
@@ -171,4 +172,5 @@ def main():
     sys.exit(failures)
 
 
-main()
+if __name__ == '__main__':
+    main()

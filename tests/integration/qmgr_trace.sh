@@ -53,34 +53,14 @@ notice_text() {
         sleep 0.1
     done
     [ -n "$f" ] || return 0
-    /usr/bin/python3 - "$f" <<'PY'
+    /usr/bin/python3 - "$f" "$top_srcdir/tests/integration" <<'PY'
 import email
 import sys
 
-data = open(sys.argv[1], 'rb').read()
-pos, out, in_content = 0, [], False
-while pos < len(data):
-    rtype = chr(data[pos])
-    pos += 1
-    length, shift = 0, 0
-    while True:
-        b = data[pos]
-        pos += 1
-        length |= (b & 0x7f) << shift
-        shift += 7
-        if not b & 0x80:
-            break
-    rec = data[pos:pos + length]
-    pos += length
-    if rtype == 'M':
-        in_content = True
-    elif rtype == 'X':
-        break
-    elif in_content and rtype == 'N':
-        out.append(rec + b'\n')
-    elif in_content and rtype == 'L':
-        out.append(rec)
-content = b''.join(out)
+sys.path.insert(0, sys.argv[2])
+from bounce_dsn_check import queue_content
+
+content = queue_content(sys.argv[1])
 sys.stdout.write(content.decode('utf-8', 'replace'))
 msg = email.message_from_bytes(content)
 print('mime: ' + msg.get_content_type() + '; report-type=' + str(msg.get_param('report-type')))
